@@ -1,0 +1,72 @@
+package dev.tfjtransfer.nn;
+
+import dev.tfjtransfer.weights.DType;
+import java.util.List;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+
+/**
+ * What a layer sees while it is built and called: the graph's ops scoped to the layer's path, the
+ * call's {@link Mode}, and where to register variables and state updates (BatchNorm running
+ * statistics) that the caller must run with each training step.
+ */
+public final class LayerContext {
+  private final Model model;
+  private final String path;
+  private final Mode mode;
+  private final BatchNormPolicy batchNormPolicy;
+  private final List<Op> updates;
+
+  LayerContext(Model model, String path, Mode mode, BatchNormPolicy batchNormPolicy, List<Op> updates) {
+    this.model = model;
+    this.path = path;
+    this.mode = mode;
+    this.batchNormPolicy = batchNormPolicy;
+    this.updates = updates;
+  }
+
+  LayerContext enter(Layer layer) {
+    String child = path.isEmpty() ? layer.name() : layer.name().isEmpty() ? path : path + "." + layer.name();
+    return new LayerContext(model, child, mode, batchNormPolicy, updates);
+  }
+
+  /** Ops that name what they create under this layer's path. */
+  public Ops tf() {
+    return path.isEmpty() ? model.tf() : model.tf().withSubScope(path);
+  }
+
+  /** Ops at the graph's root scope. */
+  public Ops rootOps() {
+    return model.tf();
+  }
+
+  public String path() {
+    return path;
+  }
+
+  public Mode mode() {
+    return mode;
+  }
+
+  public BatchNormPolicy batchNormPolicy() {
+    return batchNormPolicy;
+  }
+
+  /** Registers an op the caller must run with every step of this call's graph (running statistics). */
+  public void addUpdate(Op update) {
+    updates.add(update);
+  }
+
+  Parameter createParameter(Layer owner, String localName, DType dtype, long[] torchShape, Layout layout,
+      Parameter.Kind kind, Parameter.Initializer initializer) {
+    String name = path.isEmpty() ? localName : path + "." + localName;
+    return model.createParameter(owner, name, dtype, torchShape, layout, kind, initializer);
+  }
+
+  void recordOutput(Layer layer, Shape shape) {
+    if (mode == Mode.INFERENCE) {
+      model.recordOutput(path, layer, shape);
+    }
+  }
+}

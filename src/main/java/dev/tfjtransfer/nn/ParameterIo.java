@@ -1,0 +1,97 @@
+package dev.tfjtransfer.nn;
+
+import dev.tfjtransfer.weights.DType;
+import dev.tfjtransfer.weights.HostTensor;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Operand;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.family.TType;
+
+/**
+ * Moves parameter values between torch-layout host tensors and graph variables. The layout
+ * change (OIHW to HWIO, (out, in) to (in, out)) is a transpose inside the graph, so host data is
+ * copied once into a tensor and never permuted in Java. Ops are created on first use per parameter.
+ */
+final class ParameterIo {
+  private final Ops tf;
+  private final Map<String, Placeholder<?>> feeds = new HashMap<>();
+  private final Map<String, Op> assigns = new HashMap<>();
+  private final Map<String, Operand<?>> reads = new HashMap<>();
+
+  ParameterIo(Ops tf) {
+    this.tf = tf;
+  }
+
+  void assign(Session session, Map<Parameter, HostTensor> values) {
+    List<Tensor> tensors = new ArrayList<>();
+    try {
+      Session.Runner runner = session.runner();
+      for (Map.Entry<Parameter, HostTensor> e : values.entrySet()) {
+        Parameter p = e.getKey();
+        createAssign(p);
+        Tensor t = toTensor(e.getValue());
+        tensors.add(t);
+        runner.feed(feeds.get(p.name()), t).addTarget(assigns.get(p.name()));
+      }
+      runner.run().close();
+    } finally {
+      tensors.forEach(Tensor::close);
+    }
+  }
+
+  /** An op producing the parameter's value in torch layout. */
+  Operand<?> read(Parameter p) {
+    return reads.computeIfAbsent(p.name(), n -> {
+      int[] perm = p.layout().graphToTorch();
+      Ops scoped = tf.withSubScope("state_dict");
+      return perm == null ? scoped.identity(p.variable()) : scoped.linalg.transpose(p.variable(), scoped.constant(perm));
+    });
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void createAssign(Parameter p) {
+    if (assigns.containsKey(p.name())) {
+      return;
+    }
+    Ops scoped = tf.withSubScope("load_state_dict");
+    Class<? extends TType> type = p.dtype() == DType.F32 ? TFloat32.class : TInt64.class;
+    Placeholder feed = scoped.placeholder(type, Placeholder.shape(Shape.of(p.torchShape())));
+    int[] perm = p.layout().torchToGraph();
+    Operand value = perm == null ? feed : scoped.linalg.transpose(feed, scoped.constant(perm));
+    feeds.put(p.name(), feed);
+    assigns.put(p.name(), scoped.assign((Operand) p.variable(), value));
+  }
+
+  static Tensor toTensor(HostTensor t) {
+    Shape shape = Shape.of(t.shape());
+    if (t.dtype() == DType.F32) {
+      TFloat32 tensor = TFloat32.tensorOf(shape);
+      tensor.asRawTensor().data().asFloats().write(t.floats());
+      return tensor;
+    }
+    TInt64 tensor = TInt64.tensorOf(shape);
+    tensor.asRawTensor().data().asLongs().write(t.longs());
+    return tensor;
+  }
+
+  static HostTensor toHost(Tensor t, long[] shape) {
+    if (t instanceof TFloat32) {
+      float[] v = new float[(int) HostTensor.elementCount(shape)];
+      t.asRawTensor().data().asFloats().read(v);
+      return HostTensor.ofFloats(shape, v);
+    }
+    long[] v = new long[(int) HostTensor.elementCount(shape)];
+    t.asRawTensor().data().asLongs().read(v);
+    return HostTensor.ofLongs(shape, v);
+  }
+}

@@ -1,0 +1,111 @@
+package dev.tfjtransfer.zoo;
+
+import dev.tfjtransfer.nn.AdaptiveAvgPool2d;
+import dev.tfjtransfer.nn.BatchNorm2d;
+import dev.tfjtransfer.nn.Conv2D;
+import dev.tfjtransfer.nn.Dense;
+import dev.tfjtransfer.nn.Flatten;
+import dev.tfjtransfer.nn.Layer;
+import dev.tfjtransfer.nn.LayerContext;
+import dev.tfjtransfer.nn.MaxPool2d;
+import dev.tfjtransfer.nn.ReLU;
+import dev.tfjtransfer.nn.Sequential;
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * ResNet as torchvision builds it: He et al., "Deep Residual Learning for Image Recognition",
+ * 2015, in torchvision's v1.5 variant (a bottleneck's stride is in its 3x3 conv). Children
+ * {@code conv1, bn1, relu, maxpool, layer1..layer4, avgpool, fc}.
+ */
+public final class ResNet extends Layer {
+  /** Depth-specific block type and blocks per stage. */
+  public enum Depth {
+    RESNET18(false, 2, 2, 2, 2),
+    RESNET34(false, 3, 4, 6, 3),
+    RESNET50(true, 3, 4, 6, 3);
+
+    final boolean bottleneck;
+    final int[] blocks;
+
+    Depth(boolean bottleneck, int... blocks) {
+      this.bottleneck = bottleneck;
+      this.blocks = blocks;
+    }
+
+    int expansion() {
+      return bottleneck ? 4 : 1;
+    }
+  }
+
+  private final List<Layer> stem;
+  private final List<Layer> stages = new ArrayList<>();
+  private final AdaptiveAvgPool2d avgpool;
+  private final Flatten flatten = new Flatten("flatten");
+  private final Layer fc;
+
+  public ResNet(Depth depth, HeadSpec head) {
+    super("");
+    stem = List.of(
+        Conv2D.builder("conv1").setChannels(3, 64).setKernel(7).optStride(2).optPadding(3).optBias(false).build(),
+        new BatchNorm2d("bn1", 64),
+        new ReLU("relu"),
+        new MaxPool2d("maxpool", 3, 2, 1));
+    long inplanes = 64;
+    int[] planes = {64, 128, 256, 512};
+    for (int stage = 0; stage < 4; stage++) {
+      List<Layer> blocks = new ArrayList<>();
+      for (int b = 0; b < depth.blocks[stage]; b++) {
+        int stride = (b == 0 && stage > 0) ? 2 : 1;
+        String name = String.valueOf(b);
+        blocks.add(depth.bottleneck
+            ? new Bottleneck(name, inplanes, planes[stage], stride)
+            : new BasicBlock(name, inplanes, planes[stage], stride));
+        inplanes = (long) planes[stage] * depth.expansion();
+      }
+      stages.add(new Sequential("layer" + (stage + 1), blocks));
+    }
+    if (head.isMlp()) {
+      avgpool = new AdaptiveAvgPool2d("avgpool", head.pool(), head.pool());
+      fc = Heads.mlp("fc", inplanes * head.pool() * head.pool(), head);
+    } else {
+      avgpool = new AdaptiveAvgPool2d("avgpool", 1, 1);
+      fc = new Dense("fc", inplanes, head.numClasses());
+    }
+  }
+
+  @Override
+  public List<Layer> children() {
+    List<Layer> all = new ArrayList<>(stem);
+    all.addAll(stages);
+    all.add(avgpool);
+    all.add(fc);
+    return all;
+  }
+
+  @Override
+  protected Operand<TFloat32> call(LayerContext context, Operand<TFloat32> input) {
+    Operand<TFloat32> x = input;
+    for (Layer layer : stem) {
+      x = layer.apply(context, x);
+    }
+    for (Layer stage : stages) {
+      x = stage.apply(context, x);
+    }
+    x = avgpool.apply(context, x);
+    x = flatten.apply(context, x);
+    return fc.apply(context, x);
+  }
+
+  /** The 1x1 projection shortcut {@code downsample}: conv "0" and BatchNorm "1", or null when not needed. */
+  static Sequential downsample(long inplanes, long outplanes, int stride) {
+    if (stride == 1 && inplanes == outplanes) {
+      return null;
+    }
+    return new Sequential("downsample",
+        Conv2D.builder("0").setChannels(inplanes, outplanes).setKernel(1).optStride(stride).optBias(false).build(),
+        new BatchNorm2d("1", outplanes));
+  }
+}

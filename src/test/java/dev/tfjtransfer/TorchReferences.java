@@ -1,0 +1,43 @@
+package dev.tfjtransfer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reference files made by Debian's python3-torch (tests/parity/*.py), generated once into
+ * target/ and reused by later test runs.
+ */
+public final class TorchReferences {
+  private static final String PYTHON = "/usr/bin/python3";
+
+  private TorchReferences() {}
+
+  public static Path projectDir() {
+    return Paths.get(System.getProperty("tfj.projectDir", ".")).toAbsolutePath();
+  }
+
+  /** Runs {@code tests/parity/SCRIPT OUT_DIR} unless OUT_DIR/VERSION exists, and returns OUT_DIR. */
+  public static synchronized Path generate(String script, String outName) throws IOException, InterruptedException {
+    Path out = projectDir().resolve("target").resolve(outName);
+    if (Files.exists(out.resolve("VERSION"))) {
+      return out;
+    }
+    Path scriptPath = projectDir().resolve("tests/parity").resolve(script);
+    if (!Files.isExecutable(Path.of(PYTHON))) {
+      throw new IllegalStateException(PYTHON + " is missing: the parity references need Debian's python3-torch and"
+          + " python3-torchvision (run tests/install-deps.sh)");
+    }
+    Process process = new ProcessBuilder(PYTHON, scriptPath.toString(), out.toString())
+        .redirectErrorStream(true)
+        .redirectOutput(projectDir().resolve("target").resolve(outName + ".log").toFile())
+        .start();
+    if (!process.waitFor(20, TimeUnit.MINUTES) || process.exitValue() != 0) {
+      throw new IllegalStateException(scriptPath + " failed; see target/" + outName + ".log (needs python3-torch,"
+          + " python3-torchvision from apt: tests/install-deps.sh)");
+    }
+    return out;
+  }
+}
