@@ -1,0 +1,36 @@
+package dev.tfjtransfer.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code tfj-transfer} command line: a thin shell over the library's Java API. */
+@Command(name = "tfj-transfer", mixinStandardHelpOptions = true, version = "tfj-transfer 0.1.0",
+    description = "Transfer learning of ImageNet CNNs on the JVM with TensorFlow Java.",
+    subcommands = {ConvertCommand.class, SummaryCommand.class, PredictCommand.class})
+public final class Main implements Runnable {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line, for embedding and tests. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      // one clear line for the user; the stack trace only on request
+      commandLine.getErr().println("error: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+      if (System.getenv("TFJ_DEBUG") != null) {
+        e.printStackTrace(commandLine.getErr());
+      }
+      return 1;
+    });
+    return cli;
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+}

@@ -1,0 +1,42 @@
+package dev.tfjtransfer.cli;
+
+import dev.tfjtransfer.nn.Model;
+import dev.tfjtransfer.zoo.HeadSpec;
+import dev.tfjtransfer.zoo.ModelZoo;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Options that choose an architecture and its head, shared by the commands that build a model. */
+final class ModelOptions {
+  @Option(names = "--arch", required = true, description = "vgg16, resnet18, resnet34 or resnet50")
+  String architecture;
+
+  @Option(names = "--num-classes", defaultValue = "1000", description = "outputs of the head (default: ${DEFAULT-VALUE})")
+  int numClasses;
+
+  @Option(names = "--head", defaultValue = "linear",
+      description = "linear (replace classifier.6 / fc) or mlp (adaptive pool + MLP); default: ${DEFAULT-VALUE}")
+  String head;
+
+  @Option(names = "--head-pool", defaultValue = "3", description = "mlp head: adaptive pool size (default: ${DEFAULT-VALUE})")
+  int headPool;
+
+  @Option(names = "--head-hidden", split = ",", defaultValue = "512,128",
+      description = "mlp head: hidden widths (default: ${DEFAULT-VALUE})")
+  List<Integer> headHidden;
+
+  @Option(names = "--head-dropout", defaultValue = "0.5", description = "mlp head: dropout (default: ${DEFAULT-VALUE})")
+  float headDropout;
+
+  HeadSpec headSpec() {
+    return switch (head) {
+      case "linear" -> HeadSpec.linear(numClasses);
+      case "mlp" -> HeadSpec.mlp(numClasses, headPool, headHidden, headDropout);
+      default -> throw new IllegalArgumentException("--head must be linear or mlp; received: " + head);
+    };
+  }
+
+  Model create() {
+    return ModelZoo.create(architecture, headSpec());
+  }
+}
