@@ -30,6 +30,11 @@ public final class Vgg16 extends Layer {
   private final Sequential classifier;
 
   public Vgg16(HeadSpec head) {
+    this(head, 0.5f);
+  }
+
+  /** @param dropout the classifier's dropout probability, torchvision's {@code vgg16(dropout=...)} */
+  public Vgg16(HeadSpec head, float dropout) {
     super("");
     features = features();
     if (head.isMlp()) {
@@ -40,10 +45,10 @@ public final class Vgg16 extends Layer {
       classifier = new Sequential("classifier",
           new Dense("0", 512 * 7 * 7, 4096, Dense.Init.NORMAL_0_01),
           new ReLU("1"),
-          new Dropout("2", 0.5f),
+          new Dropout("2", dropout),
           new Dense("3", 4096, 4096, Dense.Init.NORMAL_0_01),
           new ReLU("4"),
-          new Dropout("5", 0.5f),
+          new Dropout("5", dropout),
           new Dense("6", 4096, head.numClasses()));
     }
   }

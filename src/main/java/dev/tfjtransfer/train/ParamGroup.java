@@ -1,0 +1,30 @@
+package dev.tfjtransfer.train;
+
+import java.util.List;
+
+/**
+ * A parameter group: the weights matching any of {@code patterns} train with their own learning
+ * rate and weight decay, as a dict in {@code optimizer = SGD([{"params": ..., "lr": ...}])}.
+ * A weight belongs to the first group that matches it.
+ */
+public record ParamGroup(String name, List<String> patterns, double lr, double weightDecay) {
+  public ParamGroup {
+    patterns = List.copyOf(patterns);
+    if (!(lr >= 0) || !(weightDecay >= 0)) {
+      throw new IllegalArgumentException("group '" + name + "' needs lr >= 0 and weight_decay >= 0; received: lr="
+          + lr + ", weight_decay=" + weightDecay);
+    }
+  }
+
+  public static ParamGroup of(String name, double lr, String... patterns) {
+    return new ParamGroup(name, List.of(patterns), lr, 0);
+  }
+
+  public ParamGroup withWeightDecay(double decay) {
+    return new ParamGroup(name, patterns, lr, decay);
+  }
+
+  boolean matches(String parameterName) {
+    return patterns.stream().anyMatch(p -> NamePattern.of(p).matches(parameterName));
+  }
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""Reference data for the training parity tests: three optimizer steps in torch.
+
+Cases (64x64 inputs, 4 images per batch, a different seeded batch per step):
+  vgg16_sgd      vgg16 with classifier.6 = Linear(4096, 2) and dropout 0 (random masks cannot
+                 match across frameworks), SGD momentum 0.9 with the seeds' three groups:
+                 features 1e-4, classifier.0/.3 5e-4, classifier.6 1e-3; all weights trainable.
+  resnet18_adamw resnet18 with fc = Linear(512, 3), AdamW(lr 1e-3, weight_decay 0.01, eps 1e-3),
+                 all trainable, model.train() (BatchNorm uses and updates batch statistics).
+                 eps is raised from 1e-8 because Adam's first steps move every weight by about
+                 lr * sign(g): where a gradient is at float32 noise level (some conv1 entries are),
+                 two correct implementations flip signs and differ by 2 lr, far above 1e-4.
+  resnet18_head  the tutorial's fixed feature extractor: requires_grad False except fc, AdamW on
+                 fc only, model.train() (frozen BatchNorm layers still update running stats).
+Saved per case: the initial state_dict (.pth), the batches and losses, and the final state_dict.
+Also schedules.safetensors: learning rates of torch's schedulers per epoch / step.
+
+Usage: /usr/bin/python3 make_training_refs.py OUT_DIR
+"""
+import math
+import os
+import sys
+
+import torch
+import torch.nn as nn
+import torchvision
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_torchvision_refs import randomize_batchnorm, save_safetensors  # noqa: E402
+
+
+def vgg16_sgd():
+    model = torchvision.models.vgg16(dropout=0.0)
+    model.classifier[6] = nn.Linear(4096, 2)
+    groups = [
+        {"params": model.features.parameters(), "lr": 1e-4},
+        {"params": list(model.classifier[0].parameters()) + list(model.classifier[3].parameters()), "lr": 5e-4},
+        {"params": model.classifier[6].parameters(), "lr": 1e-3},
+    ]
+    return model, torch.optim.SGD(groups, lr=1e-3, momentum=0.9), 2
+
+
+def resnet18_adamw():
+    model = torchvision.models.resnet18()
+    model.fc = nn.Linear(512, 3)
+    return model, torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01, eps=1e-3), 3
+
+
+def resnet18_head():
+    model = torchvision.models.resnet18()
+    for p in model.parameters():
+        p.requires_grad = False
+    model.fc = nn.Linear(512, 3)
+    return model, torch.optim.AdamW(model.fc.parameters(), lr=1e-3, weight_decay=0.01), 3
+
+
+CASES = {"vgg16_sgd": vgg16_sgd, "resnet18_adamw": resnet18_adamw, "resnet18_head": resnet18_head}
+
+
+def schedules():
+    def run(make, steps):
+        opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        sched = make(opt)
+        lrs = []
+        for _ in range(steps):
+            lrs.append(opt.param_groups[0]["lr"])
+            opt.step()
+            sched.step()
+        return torch.tensor(lrs, dtype=torch.float32)
+
+    S = torch.optim.lr_scheduler
+    return {
+        "step_lr_7_0.1": run(lambda o: S.StepLR(o, step_size=7, gamma=0.1), 25),
+        "multistep_3_6_0.5": run(lambda o: S.MultiStepLR(o, milestones=[3, 6], gamma=0.5), 10),
+        "cosine_10_1e-3": run(lambda o: S.CosineAnnealingLR(o, T_max=10, eta_min=1e-3), 10),
+        "warmup3_cosine7": run(lambda o: S.SequentialLR(o, [S.LinearLR(o, start_factor=0.1, total_iters=3),
+                                                            S.CosineAnnealingLR(o, T_max=7)], milestones=[3]), 10),
+        "onecycle_50": run(lambda o: S.OneCycleLR(o, max_lr=0.1, total_steps=50), 50),
+    }
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    torch.set_num_threads(2)
+    for seed, (name, make) in enumerate(CASES.items()):
+        torch.manual_seed(100 + seed)
+        gen = torch.Generator().manual_seed(200 + seed)
+        model, optimizer, classes = make()
+        with torch.no_grad():
+            randomize_batchnorm(model, gen)
+            # torchvision zero-initializes biases; a zero bias would make "parameter within 1e-4"
+            # a test of the raw gradient, whose float32 noise in VGG's first layers is ~1%
+            for pname, p in model.named_parameters():
+                if pname.endswith("bias") and not p.any():
+                    p.copy_(torch.randn(p.shape, generator=gen) * 0.05)
+        torch.save(model.state_dict(), os.path.join(out, f"{name}-initial.pth"))
+        model.train()
+        loss_fn = nn.CrossEntropyLoss()
+        io = {}
+        losses = []
+        for step in range(3):
+            x = torch.randn(4, 3, 64, 64, generator=gen)
+            y = torch.randint(0, classes, (4,), generator=gen)
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            optimizer.step()
+            io[f"input{step}"] = x
+            io[f"labels{step}"] = y
+            losses.append(loss.item())
+        io["losses"] = torch.tensor(losses, dtype=torch.float32)
+        save_safetensors(os.path.join(out, f"{name}-io.safetensors"), io)
+        save_safetensors(os.path.join(out, f"{name}-final.safetensors"),
+                         {k: v for k, v in model.state_dict().items()})
+        print(name, losses, file=sys.stderr)
+    save_safetensors(os.path.join(out, "schedules.safetensors"), schedules())
+    with open(os.path.join(out, "VERSION"), "w") as f:
+        f.write(f"torch {torch.__version__} torchvision {torchvision.__version__}\n")
+
+
+if __name__ == "__main__":
+    main()
