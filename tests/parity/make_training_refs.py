@@ -57,6 +57,54 @@ def resnet18_head():
 CASES = {"vgg16_sgd": vgg16_sgd, "resnet18_adamw": resnet18_adamw, "resnet18_head": resnet18_head}
 
 
+def tiny_net():
+    """Conv-BN-ReLU-MaxPool-AdaptiveAvgPool-Flatten-Linear, the same as TinyNet in the Java tests.
+    The conv has no bias, as before every BatchNorm in torchvision: BN cancels it, so its gradient
+    is float noise that Adam would amplify to full-size steps of random sign."""
+    return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2, 2),
+                         nn.AdaptiveAvgPool2d((3, 3)), nn.Flatten(), nn.Linear(36, 3))
+
+
+# optimizer variants on the tiny net: (name, optimizer factory, label smoothing)
+TINY_VARIANTS = [
+    ("sgd_plain_wd", lambda p: torch.optim.SGD(p, lr=0.1, weight_decay=0.01), 0.0),
+    ("sgd_nesterov_wd", lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01), 0.0),
+    ("sgd_dampening", lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, dampening=0.3), 0.1),
+    ("adam_l2", lambda p: torch.optim.Adam(p, lr=0.01, weight_decay=0.01), 0.0),
+    ("adamw", lambda p: torch.optim.AdamW(p, lr=0.01, weight_decay=0.1), 0.2),
+]
+
+
+def tiny_variants(out):
+    gen = torch.Generator().manual_seed(300)
+    torch.manual_seed(300)
+    initial = tiny_net()
+    with torch.no_grad():
+        randomize_batchnorm(initial, gen)
+    torch.save(initial.state_dict(), os.path.join(out, "tiny-initial.pth"))
+    io = {}
+    for step in range(5):
+        io[f"input{step}"] = torch.randn(8, 3, 12, 12, generator=gen)
+        io[f"labels{step}"] = torch.randint(0, 3, (8,), generator=gen)
+    save_safetensors(os.path.join(out, "tiny-io.safetensors"), io)
+    for name, make, smoothing in TINY_VARIANTS:
+        model = tiny_net()
+        model.load_state_dict(initial.state_dict())
+        model.train()
+        optimizer = make(model.parameters())
+        loss_fn = nn.CrossEntropyLoss(label_smoothing=smoothing)
+        losses = []
+        for step in range(5):
+            optimizer.zero_grad()
+            loss = loss_fn(model(io[f"input{step}"]), io[f"labels{step}"])
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        final = dict(model.state_dict())
+        final["losses"] = torch.tensor(losses, dtype=torch.float32)
+        save_safetensors(os.path.join(out, f"tiny-{name}.safetensors"), final)
+
+
 def schedules():
     def run(make, steps):
         opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
@@ -114,6 +162,7 @@ def main():
         save_safetensors(os.path.join(out, f"{name}-final.safetensors"),
                          {k: v for k, v in model.state_dict().items()})
         print(name, losses, file=sys.stderr)
+    tiny_variants(out)
     save_safetensors(os.path.join(out, "schedules.safetensors"), schedules())
     with open(os.path.join(out, "VERSION"), "w") as f:
         f.write(f"torch {torch.__version__} torchvision {torchvision.__version__}\n")

@@ -1,17 +1,10 @@
 package dev.tfjtransfer.train;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.tfjtransfer.Arrays4d;
 import dev.tfjtransfer.TorchReferences;
 import dev.tfjtransfer.nn.BatchNormPolicy;
 import dev.tfjtransfer.nn.LoadMode;
 import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.nn.SessionOptions;
-import dev.tfjtransfer.weights.DType;
-import dev.tfjtransfer.weights.HostTensor;
 import dev.tfjtransfer.weights.StateDict;
 import dev.tfjtransfer.zoo.HeadSpec;
 import dev.tfjtransfer.zoo.ModelZoo;
@@ -76,64 +69,9 @@ class TorchTrainingParityTest {
       TrainingStep step = new TrainingStep(model, groups, optimizer, new OptimizerState(model),
           CrossEntropyLoss.standard(), policy, false);
       StateDict io = StateDict.read(refs.resolve(name + "-io.safetensors"));
-      double[] lrs = groups.stream().mapToDouble(ParamGroup::lr).toArray();
-      float[] expectedLosses = io.get("losses").floats();
-      for (int i = 0; i < 3; i++) {
-        long[] labels = io.get("labels" + i).longs();
-        int[] y = new int[labels.length];
-        for (int j = 0; j < y.length; j++) {
-          y[j] = (int) labels[j];
-        }
-        TrainingStep.StepResult result = step.run(Arrays4d.nchwToNhwc(io.get("input" + i)), y, lrs);
-        System.out.printf("DBG loss %d %s %s%n", i, expectedLosses[i], result.loss());
-        if (false) assertEquals(expectedLosses[i], result.loss(), 1e-4 * Math.abs(expectedLosses[i]), name + " loss of step " + i);
-      }
-      compareStates(name, initial, StateDict.read(refs.resolve(name + "-final.safetensors")), model.stateDict());
+      TorchStepReplay.replay(name, step, groups, io, 3, io.get("losses").floats());
+      TorchStepReplay.compareStates(name, initial, StateDict.read(refs.resolve(name + "-final.safetensors")),
+          model.stateDict(), PARAM_TOLERANCE, UPDATE_TOLERANCE);
     }
-  }
-
-  private static void compareStates(String name, StateDict initial, StateDict expected, StateDict actual) {
-    assertEquals(expected.names(), actual.names());
-    double worstParam = 0;
-    double worstUpdate = 0;
-    String worstUpdateName = "";
-    for (String key : expected.names()) {
-      HostTensor want = expected.get(key);
-      HostTensor got = actual.get(key);
-      if (want.dtype() == DType.I64) {
-        assertArrayEquals(want.longs(), got.longs(), name + " " + key);
-        continue;
-      }
-      double scale = Math.max(Arrays4d.maxAbs(want.floats()), 1e-12);
-      double error = Arrays4d.maxAbsDiff(want.floats(), got.floats()) / scale;
-      worstParam = Math.max(worstParam, error);
-      System.out.printf("DBG %s %s param %.3g%n", name, key, error);
-      assertTrue(error <= PARAM_TOLERANCE, name + " " + key + ": relative error " + error);
-      float[] start = initial.get(key).floats();
-      float[] wantDelta = delta(want.floats(), start);
-      double deltaScale = Arrays4d.maxAbs(wantDelta);
-      if (deltaScale > 0) {
-        double updateError = Arrays4d.maxAbsDiff(wantDelta, delta(got.floats(), start)) / deltaScale;
-        System.out.printf("DBG %s %s update %.3g%n", name, key, updateError);
-        if (updateError > worstUpdate) {
-          worstUpdate = updateError;
-          worstUpdateName = key;
-        }
-        assertTrue(updateError <= UPDATE_TOLERANCE, name + " " + key + ": update differs by " + updateError
-            + " of its largest value");
-      } else {
-        assertArrayEquals(start, got.floats(), name + " " + key + " must not change");
-      }
-    }
-    System.out.printf("%s: worst parameter error %.3g (relative), worst update error %.3g (%s)%n", name, worstParam,
-        worstUpdate, worstUpdateName);
-  }
-
-  private static float[] delta(float[] end, float[] start) {
-    float[] d = new float[end.length];
-    for (int i = 0; i < d.length; i++) {
-      d[i] = end[i] - start[i];
-    }
-    return d;
   }
 }
