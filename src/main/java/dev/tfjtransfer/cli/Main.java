@@ -6,12 +6,14 @@ import picocli.CommandLine.Command;
 /** The {@code tfj-transfer} command line: a thin shell over the library's Java API. */
 @Command(name = "tfj-transfer", mixinStandardHelpOptions = true, version = "tfj-transfer 0.1.0",
     description = "Transfer learning of ImageNet CNNs on the JVM with TensorFlow Java.",
-    subcommands = {ConvertCommand.class, SummaryCommand.class, PredictCommand.class})
+    subcommands = {TrainCommand.class, PredictCommand.class, ConvertCommand.class, SummaryCommand.class,
+        DemoDataCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    System.setProperty("java.awt.headless", "true");
     System.exit(commandLine().execute(args));
   }
 

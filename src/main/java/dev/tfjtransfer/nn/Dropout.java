@@ -26,7 +26,7 @@ public final class Dropout extends Layer {
     }
     Ops tf = context.tf();
     float keep = 1 - rate;
-    Operand<TFloat32> uniform = tf.random.randomUniform(tf.shape(input), TFloat32.class);
+    Operand<TFloat32> uniform = tf.random.statelessRandomUniform(tf.shape(input), context.statelessSeed());
     // floor(keep + U[0,1)) is 1 with probability keep
     Operand<TFloat32> mask = tf.math.floor(tf.math.add(uniform, tf.constant(keep)));
     return tf.math.mul(input, tf.math.mul(mask, tf.constant(1f / keep)));

@@ -2,6 +2,8 @@ package dev.tfjtransfer.nn;
 
 import dev.tfjtransfer.weights.DType;
 import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.types.TInt64;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
@@ -17,18 +19,21 @@ public final class LayerContext {
   private final Mode mode;
   private final BatchNormPolicy batchNormPolicy;
   private final List<Op> updates;
+  private final Operand<TInt64> seed;
 
-  LayerContext(Model model, String path, Mode mode, BatchNormPolicy batchNormPolicy, List<Op> updates) {
+  LayerContext(Model model, String path, Mode mode, BatchNormPolicy batchNormPolicy, List<Op> updates,
+      Operand<TInt64> seed) {
     this.model = model;
     this.path = path;
     this.mode = mode;
     this.batchNormPolicy = batchNormPolicy;
     this.updates = updates;
+    this.seed = seed;
   }
 
   LayerContext enter(Layer layer) {
     String child = path.isEmpty() ? layer.name() : layer.name().isEmpty() ? path : path + "." + layer.name();
-    return new LayerContext(model, child, mode, batchNormPolicy, updates);
+    return new LayerContext(model, child, mode, batchNormPolicy, updates, seed);
   }
 
   /** Ops that name what they create under this layer's path. */
@@ -51,6 +56,18 @@ public final class LayerContext {
 
   public BatchNormPolicy batchNormPolicy() {
     return batchNormPolicy;
+  }
+
+  /**
+   * A seed [2] for stateless random ops, distinct per layer path and fed per step by the caller,
+   * so dropout masks depend only on (run seed, step): a resumed run draws the same masks.
+   */
+  public Operand<TInt64> statelessSeed() {
+    if (seed == null) {
+      throw new IllegalStateException(path + ": this call has no random seed; pass one to Model.call for TRAINING");
+    }
+    Ops tf = tf();
+    return tf.math.add(seed, tf.constant(new long[] {path.hashCode(), 0}));
   }
 
   /** Registers an op the caller must run with every step of this call's graph (running statistics). */

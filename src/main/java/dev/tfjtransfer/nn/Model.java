@@ -78,10 +78,19 @@ public final class Model implements AutoCloseable {
     return build(architecture, root, height, width, SessionOptions.defaults());
   }
 
-  /** Builds the root layer's computation on {@code input} in the given mode. */
+  /** Builds the root layer's computation on {@code input} in the given mode, without random ops' seed. */
   public Forward call(Operand<TFloat32> input, Mode mode, BatchNormPolicy batchNormPolicy) {
+    return call(input, mode, batchNormPolicy, null);
+  }
+
+  /**
+   * Builds the root layer's computation on {@code input}.
+   *
+   * @param seed an int64 [2] operand seeding stateless random ops (dropout) in TRAINING calls
+   */
+  public Forward call(Operand<TFloat32> input, Mode mode, BatchNormPolicy batchNormPolicy, Operand<TInt64> seed) {
     List<Op> updates = new ArrayList<>();
-    LayerContext context = new LayerContext(this, "", mode, batchNormPolicy, updates);
+    LayerContext context = new LayerContext(this, "", mode, batchNormPolicy, updates, seed);
     return new Forward(root.apply(context, input), Collections.unmodifiableList(updates));
   }
 

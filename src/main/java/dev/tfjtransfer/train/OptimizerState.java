@@ -6,10 +6,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import dev.tfjtransfer.weights.HostTensor;
+import dev.tfjtransfer.weights.StateDict;
+import org.tensorflow.Result;
+import org.tensorflow.Tensor;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
@@ -24,6 +29,8 @@ public final class OptimizerState {
   private final Map<String, Variable<TFloat32>> slots = new LinkedHashMap<>();
   private final Map<String, Op> zeroers = new LinkedHashMap<>();
   private final List<String> pendingInit = new ArrayList<>();
+  private final Map<String, Placeholder<TFloat32>> restoreFeeds = new LinkedHashMap<>();
+  private final Map<String, Op> restoreOps = new LinkedHashMap<>();
 
   public OptimizerState(Model model) {
     this.model = model;
@@ -65,8 +72,57 @@ public final class OptimizerState {
     pendingInit.clear();
   }
 
-  /** Slot variables by name, for checkpoints. */
-  public Map<String, Variable<TFloat32>> slots() {
-    return java.util.Collections.unmodifiableMap(slots);
+  /** Every slot's value (graph layout), keyed {@code optimizer/<parameter>/<slot>}, for checkpoints. */
+  public StateDict values() {
+    initializeNew();
+    StateDict out = new StateDict();
+    if (slots.isEmpty()) {
+      return out;
+    }
+    List<String> keys = new ArrayList<>(slots.keySet());
+    var runner = model.session().runner();
+    keys.forEach(k -> runner.fetch(slots.get(k)));
+    try (Result result = runner.run()) {
+      for (int i = 0; i < keys.size(); i++) {
+        Tensor t = result.get(i);
+        float[] v = new float[(int) t.shape().size()];
+        t.asRawTensor().data().asFloats().read(v);
+        out.put(keys.get(i), HostTensor.ofFloats(t.shape().asArray(), v));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Restores slot values saved by {@link #values()}; slots of the current step that the checkpoint
+   * lacks stay zero.
+   */
+  public void restore(StateDict saved) {
+    initializeNew();
+    var runner = model.session().runner();
+    List<Tensor> tensors = new ArrayList<>();
+    try {
+      for (Map.Entry<String, Variable<TFloat32>> e : slots.entrySet()) {
+        HostTensor value = saved.get(e.getKey());
+        if (value == null) {
+          continue;
+        }
+        TFloat32 t = TFloat32.tensorOf(Shape.of(value.shape()));
+        t.asRawTensor().data().asFloats().write(value.floats());
+        tensors.add(t);
+        Placeholder<TFloat32> feed = restoreFeeds.computeIfAbsent(e.getKey(), k -> {
+          Ops tf = model.tf().withSubScope("optimizer_restore");
+          Placeholder<TFloat32> p = tf.placeholder(TFloat32.class, Placeholder.shape(e.getValue().shape()));
+          restoreOps.put(k, tf.assign(e.getValue(), p));
+          return p;
+        });
+        runner.feed(feed, t).addTarget(restoreOps.get(e.getKey()));
+      }
+      if (!tensors.isEmpty()) {
+        runner.run().close();
+      }
+    } finally {
+      tensors.forEach(Tensor::close);
+    }
   }
 }

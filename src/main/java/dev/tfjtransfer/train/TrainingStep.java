@@ -18,6 +18,7 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
 
 /**
  * One optimizer step as a graph: a training-mode forward pass on the model's {@code images}
@@ -29,6 +30,8 @@ import org.tensorflow.types.TInt32;
 public final class TrainingStep {
   private final Model model;
   private final Placeholder<TInt32> labels;
+  private final Placeholder<TInt64> seed;
+  private final long runSeed;
   private final List<Placeholder<TFloat32>> groupLrs = new ArrayList<>();
   private final List<ParamGroup> groups;
   private final Map<String, ParamGroup> groupOf = new LinkedHashMap<>();
@@ -48,7 +51,14 @@ public final class TrainingStep {
    */
   public TrainingStep(Model model, List<ParamGroup> groups, OptimizerSpec optimizer, OptimizerState state,
       CrossEntropyLoss lossSpec, BatchNormPolicy batchNormPolicy, boolean noDecayOnNormAndBias) {
+    this(model, groups, optimizer, state, lossSpec, batchNormPolicy, noDecayOnNormAndBias, 0);
+  }
+
+  /** @param runSeed with the step number, seeds dropout masks */
+  public TrainingStep(Model model, List<ParamGroup> groups, OptimizerSpec optimizer, OptimizerState state,
+      CrossEntropyLoss lossSpec, BatchNormPolicy batchNormPolicy, boolean noDecayOnNormAndBias, long runSeed) {
     this.model = model;
+    this.runSeed = runSeed;
     this.groups = List.copyOf(groups);
     this.state = state;
     Ops tf = model.tf().withSubScope("train");
@@ -56,7 +66,8 @@ public final class TrainingStep {
     for (ParamGroup g : this.groups) {
       groupLrs.add(tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar())));
     }
-    Model.Forward forward = model.call(model.images(), Mode.TRAINING, batchNormPolicy);
+    seed = tf.withName("seed").placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
+    Model.Forward forward = model.call(model.images(), Mode.TRAINING, batchNormPolicy, seed);
     loss = lossSpec.build(tf, forward.output(), labels);
     Operand<TInt32> predicted = tf.math.argMax(forward.output(), tf.constant(1), TInt32.class);
     correct = tf.sum(tf.dtypes.cast(tf.math.equal(predicted, labels), TInt32.class), tf.constant(0));
@@ -125,15 +136,16 @@ public final class TrainingStep {
    *
    * @param lrs the learning rate of each group, in {@link #groups()} order
    */
-  public StepResult run(TFloat32 images, TInt32 batchLabels, double[] lrs) {
+  public StepResult run(TFloat32 images, TInt32 batchLabels, double[] lrs, long step) {
     if (lrs.length != groups.size()) {
       throw new IllegalArgumentException("need " + groups.size() + " learning rates, got " + lrs.length);
     }
     model.ensureInitialized();
     state.initializeNew();
     List<TFloat32> lrTensors = new ArrayList<>();
-    try {
-      Session.Runner runner = model.session().runner().feed(model.images(), images).feed(labels, batchLabels);
+    try (TInt64 stepSeed = TInt64.vectorOf(runSeed, step)) {
+      Session.Runner runner = model.session().runner().feed(model.images(), images).feed(labels, batchLabels)
+          .feed(seed, stepSeed);
       for (int g = 0; g < lrs.length; g++) {
         TFloat32 lr = TFloat32.scalarOf((float) lrs[g]);
         lrTensors.add(lr);
@@ -152,7 +164,7 @@ public final class TrainingStep {
     Shape shape = Shape.of(batchLabels.length, model.images().shape().get(1), model.images().shape().get(2), 3);
     try (TFloat32 x = TFloat32.tensorOf(shape); TInt32 y = TInt32.vectorOf(batchLabels)) {
       x.asRawTensor().data().asFloats().write(images);
-      return run(x, y, lrs);
+      return run(x, y, lrs, 0);
     }
   }
 }

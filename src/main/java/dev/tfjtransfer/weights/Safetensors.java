@@ -123,8 +123,9 @@ public final class Safetensors {
 
     Path parent = file.toAbsolutePath().getParent();
     Files.createDirectories(parent);
-    Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
-    try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+    Path tmp = parent.resolve(file.getFileName() + ".tmp");
+    try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
       writeFully(out, prefix);
       for (HostTensor t : state.tensors().values()) {
         writeTensor(out, t);

@@ -1,0 +1,27 @@
+package dev.tfjtransfer.config;
+
+import java.util.Arrays;
+
+/** Value checks whose messages name the key and what was expected. */
+final class Checks {
+  private Checks() {}
+
+  static void oneOf(String key, String value, String... allowed) {
+    if (!Arrays.asList(allowed).contains(value)) {
+      throw new IllegalArgumentException(key + " must be one of " + String.join(", ", allowed) + "; received: "
+          + value);
+    }
+  }
+
+  static void positive(String key, long value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(key + " must be a positive integer; received: " + value);
+    }
+  }
+
+  static void range(String key, double value, double min, double max) {
+    if (!(value >= min && value <= max)) {
+      throw new IllegalArgumentException(key + " must be in [" + min + ", " + max + "]; received: " + value);
+    }
+  }
+}

@@ -1,0 +1,277 @@
+package dev.tfjtransfer.data;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * torch's DataLoader for map-style datasets: batches assembled on {@code workers} threads with at
+ * most {@code prefetch} batches in flight, each image decoded and transformed straight into the
+ * batch's float buffer. Order and augmentation are deterministic for a seed: the epoch's
+ * permutation comes from (seed, epoch) and each sample's random crops and flips from
+ * (seed, epoch, index), whatever thread runs it.
+ */
+public final class DataLoader implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger("dev.tfjtransfer.data");
+
+  private final Dataset dataset;
+  private final Pipeline pipeline;
+  private final int batchSize;
+  private final boolean shuffle;
+  private final boolean dropLast;
+  private final int prefetch;
+  private final long seed;
+  private final BadImagePolicy badImages;
+  private final ExecutorService workers;
+  private final AtomicInteger skipped = new AtomicInteger();
+
+  private DataLoader(Builder b) {
+    this.dataset = b.dataset;
+    this.pipeline = b.pipeline;
+    this.batchSize = b.batchSize;
+    this.shuffle = b.shuffle;
+    this.dropLast = b.dropLast;
+    // at least one batch in flight per worker, or workers would idle
+    this.prefetch = Math.max(Math.max(1, b.prefetch), b.workers);
+    this.seed = b.seed;
+    this.badImages = b.badImages;
+    this.workers = b.workers == 0 ? null : Executors.newFixedThreadPool(b.workers, r -> {
+      Thread t = new Thread(r, "data-loader");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  public static Builder builder(Dataset dataset, Pipeline pipeline) {
+    return new Builder(dataset, pipeline);
+  }
+
+  public Dataset dataset() {
+    return dataset;
+  }
+
+  public Pipeline pipeline() {
+    return pipeline;
+  }
+
+  public int batchSize() {
+    return batchSize;
+  }
+
+  public int batchesPerEpoch() {
+    int n = dataset.size();
+    return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
+  }
+
+  /** Images left out so far because they could not be decoded. */
+  public int skippedImages() {
+    return skipped.get();
+  }
+
+  /** The batches of epoch {@code epoch} (0-based); close the iterator to cancel prefetching. */
+  public Epoch epoch(int epoch) {
+    return new Epoch(epoch);
+  }
+
+  @Override
+  public void close() {
+    if (workers != null) {
+      workers.shutdownNow();
+    }
+  }
+
+  private int[] order(int epoch) {
+    int[] order = new int[dataset.size()];
+    Arrays.setAll(order, i -> i);
+    if (shuffle) {
+      SplittableRandom random = new SplittableRandom(mix(seed, epoch, -1));
+      for (int i = order.length - 1; i > 0; i--) {
+        int j = random.nextInt(i + 1);
+        int t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+    }
+    return order;
+  }
+
+  private Batch assemble(int epoch, int[] indices) {
+    int per = pipeline.floatsPerImage();
+    float[] images = new float[indices.length * per];
+    int[] labels = new int[indices.length];
+    int[] kept = new int[indices.length];
+    int n = 0;
+    for (int index : indices) {
+      RgbImage image;
+      try {
+        image = dataset.image(index);
+      } catch (IOException e) {
+        if (badImages == BadImagePolicy.FAIL) {
+          throw new UncheckedIOException(e);
+        }
+        skipped.incrementAndGet();
+        LOG.log(System.Logger.Level.WARNING, "skipping unreadable image: " + e.getMessage());
+        continue;
+      }
+      pipeline.apply(image, new SplittableRandom(mix(seed, epoch, index)), images, n * per);
+      labels[n] = dataset.label(index);
+      kept[n] = index;
+      n++;
+    }
+    if (n == indices.length) {
+      return new Batch(images, labels, kept, pipeline.size());
+    }
+    return new Batch(images, Arrays.copyOf(labels, n), Arrays.copyOf(kept, n), pipeline.size());
+  }
+
+  private static long mix(long seed, int epoch, int index) {
+    long h = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + index * 0x94D049BB133111EBL;
+    return h ^ (h >>> 31);
+  }
+
+  /** One pass over the dataset. */
+  public final class Epoch implements Iterator<Batch>, AutoCloseable {
+    private final int epoch;
+    private final int[] order;
+    private final int batches;
+    private final Deque<Future<Batch>> inFlight = new ArrayDeque<>();
+    private int submitted;
+    private int returned;
+
+    private Epoch(int epoch) {
+      this.epoch = epoch;
+      this.order = order(epoch);
+      this.batches = batchesPerEpoch();
+      if (workers != null) {
+        while (submitted < batches && inFlight.size() < prefetch) {
+          submit();
+        }
+      }
+    }
+
+    private int[] indicesOf(int batch) {
+      int from = batch * batchSize;
+      return Arrays.copyOfRange(order, from, Math.min(order.length, from + batchSize));
+    }
+
+    private void submit() {
+      int[] indices = indicesOf(submitted++);
+      inFlight.add(workers.submit(() -> assemble(epoch, indices)));
+    }
+
+    @Override
+    public boolean hasNext() {
+      return returned < batches;
+    }
+
+    @Override
+    public Batch next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      returned++;
+      if (workers == null) {
+        return assemble(epoch, indicesOf(returned - 1));
+      }
+      Future<Batch> head = inFlight.poll();
+      if (submitted < batches) {
+        submit();
+      }
+      try {
+        return head.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while loading a batch", e);
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException r) {
+          throw r;
+        }
+        throw new IllegalStateException(e.getCause());
+      }
+    }
+
+    @Override
+    public void close() {
+      inFlight.forEach(f -> f.cancel(true));
+      inFlight.clear();
+    }
+  }
+
+  /** Builder: dataset and pipeline required; batch 32, no shuffle, keep last, 0 workers by default. */
+  public static final class Builder {
+    private final Dataset dataset;
+    private final Pipeline pipeline;
+    private int batchSize = 32;
+    private boolean shuffle;
+    private boolean dropLast;
+    private int workers;
+    private int prefetch = 2;
+    private long seed;
+    private BadImagePolicy badImages = BadImagePolicy.SKIP;
+
+    private Builder(Dataset dataset, Pipeline pipeline) {
+      this.dataset = dataset;
+      this.pipeline = pipeline;
+    }
+
+    public Builder optBatchSize(int batchSize) {
+      if (batchSize <= 0) {
+        throw new IllegalArgumentException("batch size must be positive; received: batch_size=" + batchSize);
+      }
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    public Builder optShuffle(boolean shuffle) {
+      this.shuffle = shuffle;
+      return this;
+    }
+
+    public Builder optDropLast(boolean dropLast) {
+      this.dropLast = dropLast;
+      return this;
+    }
+
+    /** Worker threads; 0 loads on the caller's thread. */
+    public Builder optWorkers(int workers) {
+      if (workers < 0) {
+        throw new IllegalArgumentException("workers must be >= 0; received: workers=" + workers);
+      }
+      this.workers = workers;
+      return this;
+    }
+
+    /** Batches in flight ahead of the consumer (at least 1). */
+    public Builder optPrefetch(int prefetch) {
+      this.prefetch = prefetch;
+      return this;
+    }
+
+    public Builder optSeed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    public Builder optBadImages(BadImagePolicy policy) {
+      this.badImages = policy;
+      return this;
+    }
+
+    public DataLoader build() {
+      if (dataset.size() == 0) {
+        throw new IllegalArgumentException("the dataset is empty");
+      }
+      return new DataLoader(this);
+    }
+  }
+}

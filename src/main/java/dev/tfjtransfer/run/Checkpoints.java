@@ -1,0 +1,75 @@
+package dev.tfjtransfer.run;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tfjtransfer.nn.LoadMode;
+import dev.tfjtransfer.train.EpochMetrics;
+import dev.tfjtransfer.train.Trainer;
+import dev.tfjtransfer.train.TrainerState;
+import dev.tfjtransfer.weights.HostTensor;
+import dev.tfjtransfer.weights.Safetensors;
+import dev.tfjtransfer.weights.StateDict;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The run directory's weight files. {@code best.safetensors}: the best validation weights, keyed
+ * by torchvision names (loadable by PyTorch). {@code last.safetensors}: weights, optimizer state
+ * ({@code optimizer/...} keys) and, in its metadata, the trainer's counters and the history, for
+ * {@code --resume}. Both are written to a temporary file and renamed.
+ */
+final class Checkpoints {
+  static final String BEST = "best.safetensors";
+  static final String LAST = "last.safetensors";
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final String OPTIMIZER_PREFIX = "optimizer/";
+
+  private Checkpoints() {}
+
+  /** What {@code last.safetensors} holds besides tensors. */
+  record Resume(TrainerState state, List<EpochMetrics> history) {}
+
+  static void writeBest(Path runDir, Trainer trainer, List<String> classes) throws IOException {
+    StateDict best = trainer.bestWeights();
+    StateDict out = new StateDict();
+    best.tensors().forEach(out::put);
+    out.metadata().put("arch", trainer.model().architecture());
+    out.metadata().put("classes", JSON.writeValueAsString(classes));
+    out.metadata().put("epoch", String.valueOf(trainer.state().bestEpoch()));
+    out.metadata().put("val_accuracy", String.valueOf(trainer.state().bestValAccuracy()));
+    Safetensors.write(out, runDir.resolve(BEST));
+  }
+
+  static void writeLast(Path runDir, Trainer trainer, List<EpochMetrics> history) throws IOException {
+    StateDict out = trainer.model().stateDict();
+    for (Map.Entry<String, HostTensor> e : trainer.optimizerState().values().tensors().entrySet()) {
+      out.put(e.getKey(), e.getValue());
+    }
+    out.metadata().put("trainer_state", JSON.writeValueAsString(trainer.state()));
+    out.metadata().put("history", JSON.writeValueAsString(history));
+    Safetensors.write(out, runDir.resolve(LAST));
+  }
+
+  static Resume readResume(Path runDir) throws IOException {
+    StateDict last = Safetensors.read(runDir.resolve(LAST));
+    return new Resume(JSON.readValue(last.metadata().get("trainer_state"), TrainerState.class),
+        JSON.readValue(last.metadata().get("history"), new TypeReference<List<EpochMetrics>>() {}));
+  }
+
+  /** Restores weights and optimizer state from {@code last.safetensors}, and the best weights. */
+  static void restore(Path runDir, Trainer trainer, TrainerState state) throws IOException {
+    StateDict last = Safetensors.read(runDir.resolve(LAST));
+    StateDict weights = new StateDict();
+    StateDict optimizer = new StateDict();
+    last.tensors().forEach((k, v) -> (k.startsWith(OPTIMIZER_PREFIX) ? optimizer : weights).put(k, v));
+    trainer.model().loadStateDict(weights, LoadMode.STRICT);
+    trainer.optimizerState().restore(optimizer);
+    StateDict best = Safetensors.read(runDir.resolve(BEST));
+    best.metadata().clear();
+    trainer.restoreBest(best, state.bestValAccuracy(), state.bestEpoch());
+    trainer.restoreState(state);
+  }
+}

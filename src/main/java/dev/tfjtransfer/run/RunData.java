@@ -1,0 +1,82 @@
+package dev.tfjtransfer.run;
+
+import dev.tfjtransfer.config.RunConfig;
+import dev.tfjtransfer.data.BadImagePolicy;
+import dev.tfjtransfer.data.Cifar10;
+import dev.tfjtransfer.data.DataLoader;
+import dev.tfjtransfer.data.Dataset;
+import dev.tfjtransfer.data.DemoDataset;
+import dev.tfjtransfer.data.ImageFolder;
+import dev.tfjtransfer.data.Normalization;
+import dev.tfjtransfer.data.Pipeline;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The train and val loaders a config describes, checked before any training starts. */
+record RunData(DataLoader train, DataLoader val, List<String> classes, Normalization normalization) implements
+    AutoCloseable {
+
+  static RunData open(RunConfig.DataConfig config) throws IOException {
+    Path root = Path.of(config.root());
+    if (config.generateDemo() && !Files.exists(root)) {
+      DemoDataset.generate(root, 40, 12, 0);
+    }
+    Dataset train;
+    Dataset val;
+    if (config.format().equals("cifar10")) {
+      train = Cifar10.train(root);
+      val = Cifar10.test(root);
+    } else {
+      train = ImageFolder.open(root.resolve("train"));
+      if (!Files.isDirectory(root.resolve("val"))) {
+        throw new IOException(root.resolve("val") + ": validation directory is missing (expected " + root
+            + "/train/<class>/ and " + root + "/val/<class>/)");
+      }
+      val = ImageFolder.open(root.resolve("val"));
+    }
+    if (!train.classes().equals(val.classes())) {
+      throw new IOException(root + ": train and val hold different classes: " + train.classes() + " vs "
+          + val.classes());
+    }
+    Normalization normalization = normalization(config.normalize());
+    Pipeline trainPipeline = Pipelines.of(config.trainTransforms(), normalization, "data.train_transforms");
+    Pipeline valPipeline = Pipelines.of(config.valTransforms(), normalization, "data.val_transforms");
+    if (trainPipeline.size() != valPipeline.size()) {
+      throw new IllegalArgumentException("data.train_transforms make " + trainPipeline.size()
+          + " pixel images but data.val_transforms make " + valPipeline.size());
+    }
+    BadImagePolicy bad = config.badImages().equals("fail") ? BadImagePolicy.FAIL : BadImagePolicy.SKIP;
+    DataLoader trainLoader = DataLoader.builder(train, trainPipeline).optBatchSize(config.batchSize())
+        .optShuffle(true).optWorkers(config.workers()).optSeed(config.seed()).optBadImages(bad).build();
+    DataLoader valLoader = DataLoader.builder(val, valPipeline).optBatchSize(config.valBatchSize())
+        .optWorkers(config.workers()).optSeed(config.seed()).optBadImages(bad).build();
+    return new RunData(trainLoader, valLoader, train.classes(), normalization);
+  }
+
+  static Normalization normalization(RunConfig.NormalizeConfig config) {
+    if (config.mean() != null) {
+      return new Normalization(floats(config.mean()), floats(config.std()));
+    }
+    return config.preset().equals("none") ? Normalization.NONE : Normalization.IMAGENET;
+  }
+
+  private static float[] floats(List<Double> values) {
+    float[] out = new float[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values.get(i).floatValue();
+    }
+    return out;
+  }
+
+  int imageSize() {
+    return train.pipeline().size();
+  }
+
+  @Override
+  public void close() {
+    train.close();
+    val.close();
+  }
+}

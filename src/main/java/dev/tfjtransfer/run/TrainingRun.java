@@ -1,0 +1,273 @@
+package dev.tfjtransfer.run;
+
+import dev.tfjtransfer.config.ConfigLoader;
+import dev.tfjtransfer.config.RunConfig;
+import dev.tfjtransfer.data.Batch;
+import dev.tfjtransfer.data.DataLoader;
+import dev.tfjtransfer.nn.BatchNormPolicy;
+import dev.tfjtransfer.nn.LoadMode;
+import dev.tfjtransfer.nn.LoadReport;
+import dev.tfjtransfer.nn.Model;
+import dev.tfjtransfer.nn.SessionOptions;
+import dev.tfjtransfer.train.Callback;
+import dev.tfjtransfer.train.EpochMetrics;
+import dev.tfjtransfer.train.FreezeSpec;
+import dev.tfjtransfer.train.History;
+import dev.tfjtransfer.train.Trainer;
+import dev.tfjtransfer.train.TrainerState;
+import dev.tfjtransfer.train.callbacks.CsvLogger;
+import dev.tfjtransfer.train.callbacks.CurvePlots;
+import dev.tfjtransfer.train.callbacks.EarlyStopping;
+import dev.tfjtransfer.train.callbacks.ImageGrid;
+import dev.tfjtransfer.train.callbacks.ProgressReporter;
+import dev.tfjtransfer.weights.StateDict;
+import dev.tfjtransfer.zoo.HeadSpec;
+import dev.tfjtransfer.zoo.ModelZoo;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Runs a {@link RunConfig} end to end into a run directory: the resolved config, class names,
+ * {@code metrics.csv}, loss and accuracy plots, a training batch grid, a validation prediction
+ * grid, {@code best.safetensors} and a resumable {@code last.safetensors}. Stages run in order;
+ * {@link #resume} continues an interrupted run from its last completed epoch and ends where the
+ * uninterrupted run would have.
+ */
+public final class TrainingRun {
+  private final RunConfig config;
+  private final Path runDir;
+  private final PrintStream out;
+  private final boolean interactive;
+
+  /** What a run produced. */
+  public record Outcome(Path runDir, History history, double bestValAccuracy, int bestEpoch) {}
+
+  private TrainingRun(RunConfig config, Path runDir, PrintStream out, boolean interactive) {
+    this.config = config;
+    this.runDir = runDir;
+    this.out = out;
+    this.interactive = interactive;
+  }
+
+  /** Starts a new run in a fresh directory under {@code config.outputDir()}. */
+  public static Outcome start(RunConfig config, PrintStream out, boolean interactive) throws IOException {
+    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    Path dir = Path.of(config.outputDir()).resolve("run-" + stamp);
+    for (int i = 2; Files.exists(dir); i++) {
+      dir = Path.of(config.outputDir()).resolve("run-" + stamp + "-" + i);
+    }
+    return new TrainingRun(config, dir, out, interactive).execute(false);
+  }
+
+  /** Continues the run in {@code runDir} from its {@code last.safetensors}. */
+  public static Outcome resume(Path runDir, PrintStream out, boolean interactive) throws IOException {
+    if (!Files.isRegularFile(runDir.resolve(Checkpoints.LAST))) {
+      throw new IOException(runDir + ": no " + Checkpoints.LAST + " to resume from");
+    }
+    RunConfig config = ConfigLoader.load(runDir.resolve("config.yaml"), List.of());
+    return new TrainingRun(config, runDir, out, interactive).execute(true);
+  }
+
+  private Outcome execute(boolean resuming) throws IOException {
+    long start = System.nanoTime();
+    try (RunData data = RunData.open(config.data()); Model model = buildModel(data)) {
+      Files.createDirectories(runDir);
+      if (!resuming) {
+        Files.writeString(runDir.resolve("config.yaml"), ConfigLoader.toYaml(config));
+        Files.write(runDir.resolve("class_names.txt"), data.classes());
+      }
+      Trainer trainer = new Trainer(model, headPrefix(), config.seed());
+      Checkpoints.Resume resume = resuming ? Checkpoints.readResume(runDir) : null;
+      int firstStage = resume == null ? 0 : Math.max(0, resume.state().stage());
+      List<EpochMetrics> history = new ArrayList<>(resume == null ? List.of() : resume.history());
+      FreezeSpec.of(config.freeze()).freeze(model, headPrefix());
+      out.printf(Locale.ROOT, "%s: %s, %d classes %s, %d train / %d val images -> %s%n", resuming ? "resuming" : "training",
+          config.model().arch(), data.classes().size(), data.classes(), data.train().dataset().size(),
+          data.val().dataset().size(), runDir);
+      if (!resuming) {
+        writeBatchGrid(data);
+      }
+      List<Callback> callbacks = callbacks(data, history);
+      for (int s = 0; s < config.stages().size(); s++) {
+        RunConfig.StageConfig stage = config.stages().get(s);
+        applyFreezing(model, stage);
+        if (s < firstStage) {
+          continue;
+        }
+        trainer.compile(StageSetups.of(stage, batchNormPolicy()), s > 0 && stage.keepOptimizerState());
+        int epochs = stage.epochs();
+        if (resume != null && s == firstStage) {
+          TrainerState saved = resume.state();
+          Checkpoints.restore(runDir, trainer, saved);
+          epochs -= saved.stageEpoch();
+          out.printf(Locale.ROOT, "restored epoch %d (stage %s, %d of its %d epochs done)%n", saved.epochsDone(),
+              stage.name(), saved.stageEpoch(), stage.epochs());
+        }
+        if (epochs <= 0) {
+          continue;
+        }
+        out.printf(Locale.ROOT, "stage %d/%d '%s': %d epochs, %d trainable tensors%n", s + 1, config.stages().size(),
+            stage.name(), epochs, model.trainableWeights().size());
+        History stageHistory = trainer.fit(data.train(), data.val(), epochs, callbacks, false);
+        history.addAll(stageHistory.rows());
+      }
+      trainer.restoreBestWeights();
+      writePredictionGrid(model, data);
+      History all = new History();
+      history.forEach(all::add);
+      out.printf(Locale.ROOT, "done in %.1fs: best val acc %.4f at epoch %d; weights in %s%n",
+          (System.nanoTime() - start) / 1e9, trainer.state().bestValAccuracy(), trainer.state().bestEpoch(),
+          runDir.resolve(Checkpoints.BEST));
+      if (data.train().skippedImages() + data.val().skippedImages() > 0) {
+        out.printf("%d unreadable images were skipped%n", data.train().skippedImages() + data.val().skippedImages());
+      }
+      return new Outcome(runDir, all, trainer.state().bestValAccuracy(), trainer.state().bestEpoch());
+    }
+  }
+
+  private Model buildModel(RunData data) throws IOException {
+    int classes = data.classes().size();
+    if (config.model().numClasses() != null && config.model().numClasses() != classes) {
+      throw new IllegalArgumentException("model.num_classes is " + config.model().numClasses() + " but "
+          + config.data().root() + " holds " + classes + " classes " + data.classes());
+    }
+    GpuCheck.require(config.device());
+    int size = data.imageSize();
+    Model model = ModelZoo.create(config.model().arch(), headSpec(classes), size, size,
+        new SessionOptions(config.threads(), 2));
+    model.setInitSeed(config.seed());
+    if (config.model().weights() != null) {
+      StateDict weights = StateDict.read(Path.of(config.model().weights()));
+      LoadReport report = model.loadStateDict(weights, config.model().strict() ? LoadMode.STRICT
+          : LoadMode.SKIP_MISMATCHED);
+      out.printf("loaded %d tensors from %s%s%n", report.loaded().size(), config.model().weights(),
+          report.isComplete() ? "" : " (not loaded: " + report.problems(4) + ")");
+      if (report.loaded().isEmpty()) {
+        throw new IllegalArgumentException(config.model().weights() + ": no tensor fits " + config.model().arch()
+            + ": " + report.problems(4));
+      }
+    }
+    return model;
+  }
+
+  private HeadSpec headSpec(int classes) {
+    RunConfig.HeadConfig head = config.model().head();
+    return head.type().equals("mlp") ? HeadSpec.mlp(classes, head.pool(), head.hidden(), head.dropout().floatValue())
+        : HeadSpec.linear(classes);
+  }
+
+  private String headPrefix() {
+    return ModelZoo.headPrefix(config.model().arch(), headSpec(2));
+  }
+
+  private BatchNormPolicy batchNormPolicy() {
+    return config.batchnorm().equals("train") ? BatchNormPolicy.ALWAYS_TRAIN_MODE
+        : BatchNormPolicy.FROZEN_USE_RUNNING_STATS;
+  }
+
+  private void applyFreezing(Model model, RunConfig.StageConfig stage) {
+    if (!stage.freeze().isEmpty()) {
+      FreezeSpec.of(stage.freeze()).freeze(model, headPrefix());
+    }
+    if (!stage.unfreeze().isEmpty()) {
+      FreezeSpec.of(stage.unfreeze()).unfreeze(model, headPrefix());
+    }
+  }
+
+  private List<Callback> callbacks(RunData data, List<EpochMetrics> previous) throws IOException {
+    Set<String> groupNames = new LinkedHashSet<>();
+    config.stages().forEach(s -> s.groups().forEach(g -> groupNames.add(g.name())));
+    List<Callback> callbacks = new ArrayList<>();
+    callbacks.add(new ProgressReporter(out, interactive));
+    callbacks.add(new CsvLogger(runDir.resolve("metrics.csv"), List.copyOf(groupNames)));
+    callbacks.add(new CurvePlots(runDir, previous));
+    callbacks.add(new CheckpointWriter(runDir, data.classes(), previous));
+    if (config.earlyStopping() != null) {
+      callbacks.add(new EarlyStopping(config.earlyStopping().patience()));
+    }
+    return callbacks;
+  }
+
+  private void writeBatchGrid(RunData data) throws IOException {
+    try (DataLoader.Epoch epoch = data.train().epoch(1)) {
+      Batch batch = epoch.next();
+      int count = Math.min(8, batch.size());
+      List<ImageGrid.Caption> captions = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        captions.add(new ImageGrid.Caption(data.classes().get(batch.labels()[i]), null));
+      }
+      ImageGrid.write(runDir.resolve("train_batch.png"), batch.images(), batch.imageSize(), count, captions,
+          data.normalization());
+    }
+  }
+
+  /** visualize_model: eight validation images spread over the classes, predicted vs true. */
+  private void writePredictionGrid(Model model, RunData data) throws IOException {
+    var dataset = data.val().dataset();
+    var pipeline = data.val().pipeline();
+    int count = Math.min(8, dataset.size());
+    float[] images = new float[count * pipeline.floatsPerImage()];
+    int[] labels = new int[count];
+    for (int i = 0; i < count; i++) {
+      int index = (int) ((long) i * dataset.size() / count);
+      pipeline.apply(dataset.image(index), new java.util.SplittableRandom(0), images, i * pipeline.floatsPerImage());
+      labels[i] = dataset.label(index);
+    }
+    float[] logits = model.predict(images, count);
+    int classes = model.numOutputs();
+    List<ImageGrid.Caption> captions = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      int predicted = 0;
+      for (int c = 1; c < classes; c++) {
+        if (logits[i * classes + c] > logits[i * classes + predicted]) {
+          predicted = c;
+        }
+      }
+      captions.add(new ImageGrid.Caption("pred " + data.classes().get(predicted) + " / true "
+          + data.classes().get(labels[i]), predicted == labels[i]));
+    }
+    ImageGrid.write(runDir.resolve("val_predictions.png"), images, pipeline.size(), count, captions,
+        data.normalization());
+  }
+
+  /** Writes best.safetensors when validation improves and last.safetensors after every epoch. */
+  private static final class CheckpointWriter implements Callback {
+    private final Path runDir;
+    private final List<String> classes;
+    private final List<EpochMetrics> history;
+
+    CheckpointWriter(Path runDir, List<String> classes, List<EpochMetrics> previous) {
+      this.runDir = runDir;
+      this.classes = classes;
+      this.history = new ArrayList<>(previous);
+    }
+
+    @Override
+    public void onPhaseEnd(Trainer trainer, EpochMetrics metrics) {
+      history.add(metrics);
+    }
+
+    @Override
+    public boolean onEpochEnd(Trainer trainer, EpochMetrics train, EpochMetrics val) {
+      try {
+        if (trainer.state().bestEpoch() == val.epoch()) {
+          Checkpoints.writeBest(runDir, trainer, classes);
+        }
+        Checkpoints.writeLast(runDir, trainer, history);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return false;
+    }
+  }
+}

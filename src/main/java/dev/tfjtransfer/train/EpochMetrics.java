@@ -1,0 +1,29 @@
+package dev.tfjtransfer.train;
+
+import java.util.List;
+
+/**
+ * One phase of one epoch, as the tutorial prints it: mean loss and accuracy, with the learning
+ * rate of each group (train phases), the wall time and the images seen. Epoch 0 is the
+ * validation of the untrained head.
+ */
+public record EpochMetrics(int epoch, Phase phase, double loss, double accuracy, List<Double> learningRates,
+    double seconds, int images) {
+  /** Training or validation. */
+  public enum Phase {
+    TRAIN,
+    VAL;
+
+    public String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  public EpochMetrics {
+    learningRates = List.copyOf(learningRates);
+  }
+
+  public double imagesPerSecond() {
+    return seconds > 0 ? images / seconds : 0;
+  }
+}

@@ -1,0 +1,301 @@
+package dev.tfjtransfer.train;
+
+import dev.tfjtransfer.data.Batch;
+import dev.tfjtransfer.data.DataLoader;
+import dev.tfjtransfer.nn.Model;
+import dev.tfjtransfer.weights.StateDict;
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * Keras-shaped training of a {@link Model}: {@link #compile} with a {@link TrainingSetup}, then
+ * {@link #fit} on a training and a validation loader, as the PyTorch tutorial's train_model does:
+ * a validation of the untrained head first (epoch 0), then a train and a val phase per epoch,
+ * tracking the best validation accuracy and restoring its weights at the end. Freeze, unfreeze and
+ * compile again for a second stage; the optimizer state of weights that stay trainable is kept or
+ * reset by choice.
+ */
+public final class Trainer {
+  private final Model model;
+  private final String headPrefix;
+  private final long seed;
+  private final OptimizerState optimizerState;
+  private final Placeholder<TInt32> evalLabels;
+  private final Operand<TFloat32> evalLoss;
+  private final Operand<TInt32> evalCorrect;
+  private TrainingSetup setup;
+  private TrainingStep step;
+  private TrainerState state = TrainerState.fresh();
+  private StateDict bestWeights;
+
+  /** What an evaluation measured. */
+  public record Evaluation(double loss, double accuracy, int images, double seconds, int[] predictions, int[] labels) {}
+
+  /**
+   * @param headPrefix the head's module ({@code fc}, {@code classifier.6}) for freeze specs
+   * @param seed seeds dropout masks (with the step number); data order and augmentation have their
+   *     own seed in the loaders
+   */
+  public Trainer(Model model, String headPrefix, long seed) {
+    this.model = model;
+    this.headPrefix = headPrefix;
+    this.seed = seed;
+    this.optimizerState = new OptimizerState(model);
+    Ops tf = model.tf().withSubScope("evaluate");
+    evalLabels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(Shape.UNKNOWN_SIZE)));
+    evalLoss = CrossEntropyLoss.standard().build(tf, model.logits(), evalLabels);
+    Operand<TInt32> predicted = tf.math.argMax(model.logits(), tf.constant(1), TInt32.class);
+    evalCorrect = tf.sum(tf.dtypes.cast(tf.math.equal(predicted, evalLabels), TInt32.class), tf.constant(0));
+  }
+
+  public Model model() {
+    return model;
+  }
+
+  public String headPrefix() {
+    return headPrefix;
+  }
+
+  public TrainingSetup setup() {
+    return setup;
+  }
+
+  public OptimizerState optimizerState() {
+    return optimizerState;
+  }
+
+  public TrainerState state() {
+    return state;
+  }
+
+  /** Continues from a checkpoint's counters (the weights and optimizer state are restored separately). */
+  public void restoreState(TrainerState restored) {
+    this.state = restored;
+  }
+
+  public void freeze(FreezeSpec spec) {
+    spec.freeze(model, headPrefix);
+  }
+
+  public void unfreeze(FreezeSpec spec) {
+    spec.unfreeze(model, headPrefix);
+  }
+
+  /**
+   * Builds the training step for the currently trainable weights. The schedule restarts at its
+   * first epoch, as a new torch scheduler would.
+   *
+   * @param keepOptimizerState whether weights that were already training keep their momentum
+   *     buffers and Adam moments (new ones always start from zero)
+   */
+  public void compile(TrainingSetup next, boolean keepOptimizerState) {
+    if (model.trainableWeights().isEmpty()) {
+      throw new IllegalStateException("no weight of " + model.architecture() + " is trainable: unfreeze something");
+    }
+    if (!keepOptimizerState) {
+      optimizerState.reset();
+    }
+    this.setup = next;
+    this.step = new TrainingStep(model, next.groups(), next.optimizer(), optimizerState, next.loss(),
+        next.batchNormPolicy(), next.noDecayOnNormAndBias(), seed);
+    state = state.startStage();
+  }
+
+  /** The learning rate of each group at the current point of the schedule. */
+  public List<Double> learningRates() {
+    List<Double> lrs = new ArrayList<>();
+    for (ParamGroup g : setup.groups()) {
+      lrs.add(setup.schedule().lr(g.lr(), state.stageEpoch(), state.stageStep()));
+    }
+    return lrs;
+  }
+
+  /**
+   * Trains for {@code epochs} more epochs of the current stage.
+   *
+   * @param restoreBest whether to load the best validation weights when done (the tutorial does)
+   */
+  public History fit(DataLoader train, DataLoader val, int epochs, List<Callback> callbacks, boolean restoreBest) {
+    if (step == null) {
+      throw new IllegalStateException("call compile before fit");
+    }
+    checkClasses(train, val);
+    History history = new History();
+    callbacks.forEach(c -> c.onFitBegin(this, epochs));
+    if (state.epochsDone() == 0 && !state.initialValidationDone()) {
+      EpochMetrics val0 = validate(val, 0, callbacks);
+      history.add(val0);
+      trackBest(val0);
+      state = state.afterInitialValidation();
+      callbacks.forEach(c -> c.onEpochEnd(this, null, val0));
+    }
+    for (int e = 0; e < epochs; e++) {
+      int epoch = state.epochsDone() + 1;
+      EpochMetrics trainMetrics = trainEpoch(train, epoch, callbacks);
+      history.add(trainMetrics);
+      EpochMetrics valMetrics = validate(val, epoch, callbacks);
+      history.add(valMetrics);
+      trackBest(valMetrics);
+      state = state.afterEpoch();
+      boolean stop = false;
+      for (Callback c : callbacks) {
+        stop |= c.onEpochEnd(this, trainMetrics, valMetrics);
+      }
+      if (stop) {
+        break;
+      }
+    }
+    if (restoreBest) {
+      restoreBestWeights();
+    }
+    callbacks.forEach(c -> c.onFitEnd(this, history));
+    return history;
+  }
+
+  /** Loads the weights of the best validation epoch seen so far, if any. */
+  public void restoreBestWeights() {
+    if (bestWeights != null) {
+      model.loadStateDict(bestWeights, dev.tfjtransfer.nn.LoadMode.STRICT);
+    }
+  }
+
+  /** The best validation weights in memory (null before any validation). */
+  public StateDict bestWeights() {
+    return bestWeights;
+  }
+
+  /** Sets the best weights after a resume (read back from {@code best.safetensors}). */
+  public void restoreBest(StateDict weights, double accuracy, int epoch) {
+    this.bestWeights = weights;
+    this.state = state.withBest(accuracy, epoch);
+  }
+
+  /** Loss and accuracy of the inference graph over {@code loader} (one pass, in its order). */
+  public Evaluation evaluate(DataLoader loader) {
+    return evaluate(loader, 0, EpochMetrics.Phase.VAL, List.of());
+  }
+
+  private Evaluation evaluate(DataLoader loader, int epoch, EpochMetrics.Phase phase, List<Callback> callbacks) {
+    model.ensureInitialized();
+    long start = System.nanoTime();
+    double lossSum = 0;
+    int correct = 0;
+    int images = 0;
+    int[] predictions = new int[loader.dataset().size()];
+    int[] labels = new int[loader.dataset().size()];
+    int batchIndex = 0;
+    int batches = loader.batchesPerEpoch();
+    callbacks.forEach(c -> c.onPhaseBegin(this, phase, epoch, batches));
+    try (DataLoader.Epoch it = loader.epoch(epoch)) {
+      while (it.hasNext()) {
+        Batch batch = it.next();
+        batchIndex++;
+        if (batch.size() == 0) {
+          continue;
+        }
+        try (TFloat32 x = batch.imagesTensor(); TInt32 y = batch.labelsTensor();
+            Result r = model.session().runner().feed(model.images(), x).feed(evalLabels, y)
+                .fetch(evalLoss).fetch(evalCorrect).fetch(model.logits()).run()) {
+          lossSum += ((TFloat32) r.get(0)).getFloat() * batch.size();
+          correct += ((TInt32) r.get(1)).getInt();
+          TFloat32 logits = (TFloat32) r.get(2);
+          for (int i = 0; i < batch.size(); i++) {
+            predictions[images + i] = argmax(logits, i);
+            labels[images + i] = batch.labels()[i];
+          }
+        }
+        images += batch.size();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        final int b = batchIndex;
+        final double running = lossSum / images;
+        final double speed = images / seconds;
+        callbacks.forEach(c -> c.onBatchEnd(this, phase, epoch, b, batches, running, speed));
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return new Evaluation(lossSum / Math.max(1, images), (double) correct / Math.max(1, images), images, seconds,
+        java.util.Arrays.copyOf(predictions, images), java.util.Arrays.copyOf(labels, images));
+  }
+
+  private EpochMetrics validate(DataLoader val, int epoch, List<Callback> callbacks) {
+    Evaluation e = evaluate(val, epoch, EpochMetrics.Phase.VAL, callbacks);
+    EpochMetrics metrics = new EpochMetrics(epoch, EpochMetrics.Phase.VAL, e.loss(), e.accuracy(), List.of(),
+        e.seconds(), e.images());
+    callbacks.forEach(c -> c.onPhaseEnd(this, metrics));
+    return metrics;
+  }
+
+  private EpochMetrics trainEpoch(DataLoader train, int epoch, List<Callback> callbacks) {
+    long start = System.nanoTime();
+    List<Double> lrs = learningRates();
+    double lossSum = 0;
+    int correct = 0;
+    int images = 0;
+    int batchIndex = 0;
+    int batches = train.batchesPerEpoch();
+    callbacks.forEach(c -> c.onPhaseBegin(this, EpochMetrics.Phase.TRAIN, epoch, batches));
+    try (DataLoader.Epoch it = train.epoch(epoch)) {
+      while (it.hasNext()) {
+        Batch batch = it.next();
+        batchIndex++;
+        if (batch.size() == 0) {
+          continue;
+        }
+        double[] stepLrs = learningRates().stream().mapToDouble(Double::doubleValue).toArray();
+        TrainingStep.StepResult result;
+        try (TFloat32 x = batch.imagesTensor(); TInt32 y = batch.labelsTensor()) {
+          result = step.run(x, y, stepLrs, state.globalStep());
+        }
+        if (!Float.isFinite(result.loss())) {
+          throw new TrainingDivergedException("loss became " + result.loss() + " at epoch " + epoch + ", batch "
+              + batchIndex + ": lower the learning rate; the last good checkpoint is kept");
+        }
+        state = state.afterStep();
+        lossSum += result.loss() * batch.size();
+        correct += result.correct();
+        images += batch.size();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        final int b = batchIndex;
+        final double running = lossSum / images;
+        final double speed = images / seconds;
+        callbacks.forEach(c -> c.onBatchEnd(this, EpochMetrics.Phase.TRAIN, epoch, b, batches, running, speed));
+      }
+    }
+    EpochMetrics metrics = new EpochMetrics(epoch, EpochMetrics.Phase.TRAIN, lossSum / Math.max(1, images),
+        (double) correct / Math.max(1, images), lrs, (System.nanoTime() - start) / 1e9, images);
+    callbacks.forEach(c -> c.onPhaseEnd(this, metrics));
+    return metrics;
+  }
+
+  private void trackBest(EpochMetrics val) {
+    if (val.accuracy() > state.bestValAccuracy()) {
+      bestWeights = model.stateDict();
+      state = state.withBest(val.accuracy(), val.epoch());
+    }
+  }
+
+  private static void checkClasses(DataLoader train, DataLoader val) {
+    if (!train.dataset().classes().equals(val.dataset().classes())) {
+      throw new IllegalArgumentException("train and val classes differ: " + train.dataset().classes() + " vs "
+          + val.dataset().classes());
+    }
+  }
+
+  private static int argmax(TFloat32 logits, int row) {
+    long classes = logits.shape().get(1);
+    int best = 0;
+    for (int c = 1; c < classes; c++) {
+      if (logits.getFloat(row, c) > logits.getFloat(row, best)) {
+        best = c;
+      }
+    }
+    return best;
+  }
+}
