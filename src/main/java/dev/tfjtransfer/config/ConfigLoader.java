@@ -65,7 +65,8 @@ public final class ConfigLoader {
     try {
       return YAML.treeToValue(root, RunConfig.class);
     } catch (JsonProcessingException | IllegalArgumentException e) {
-      throw new ConfigException("--set " + String.join(" --set ", overrides) + ": " + describe(e, "the overrides"));
+      throw new ConfigException("--set " + String.join(" --set ", overrides) + ": "
+          + describe(e, "the overrides", ""));
     }
   }
 
@@ -83,14 +84,16 @@ public final class ConfigLoader {
       RunConfig config = YAML.readValue(yaml, RunConfig.class);
       return config == null ? YAML.readValue("{}", RunConfig.class) : config;
     } catch (JsonProcessingException e) {
-      throw new ConfigException(source + describe(e, source));
+      throw new ConfigException(source + describe(e, source, yaml));
     }
   }
 
-  private static String describe(Exception e, String source) {
+  private static String describe(Exception e, String source, String yaml) {
     String line = "";
     if (e instanceof JsonProcessingException j && j.getLocation() != null && j.getLocation().getLineNr() > 0) {
-      line = " line " + j.getLocation().getLineNr();
+      int reported = j.getLocation().getLineNr();
+      line = " line " + (e instanceof UnrecognizedPropertyException u
+          ? lineOfKey(yaml, u.getPropertyName(), reported) : reported);
     }
     String where = source.equals("the overrides") ? "" : line + ": ";
     if (e instanceof UnrecognizedPropertyException u) {
@@ -114,6 +117,24 @@ public final class ConfigLoader {
       return where + "not valid YAML: " + j.getOriginalMessage().split("\n")[0];
     }
     return where + e.getMessage();
+  }
+
+  /**
+   * Jackson reports where it stopped reading, which for records can be past the key; the key's own
+   * line is the last one at or before that which starts with it.
+   */
+  private static int lineOfKey(String yaml, String key, int reported) {
+    String[] lines = yaml.split("\n", -1);
+    for (int i = Math.min(reported, lines.length) - 1; i >= 0; i--) {
+      String trimmed = lines[i].trim();
+      if (trimmed.startsWith("- ")) {
+        trimmed = trimmed.substring(2).trim();
+      }
+      if (trimmed.startsWith(key + ":") || trimmed.matches(".*[{,]\\s*" + java.util.regex.Pattern.quote(key) + ":.*")) {
+        return i + 1;
+      }
+    }
+    return reported;
   }
 
   private static String simpleType(Class<?> type) {

@@ -88,6 +88,9 @@ public final class TrainingRun {
       }
       Trainer trainer = new Trainer(model, headPrefix(), config.seed());
       Checkpoints.Resume resume = resuming ? Checkpoints.readResume(runDir) : null;
+      if (resume != null) {
+        dropMetricsAfter(resume.state().epochsDone());
+      }
       int firstStage = resume == null ? 0 : Math.max(0, resume.state().stage());
       List<EpochMetrics> history = new ArrayList<>(resume == null ? List.of() : resume.history());
       FreezeSpec.of(config.freeze()).freeze(model, headPrefix());
@@ -133,6 +136,22 @@ public final class TrainingRun {
       }
       return new Outcome(runDir, all, trainer.state().bestValAccuracy(), trainer.state().bestEpoch());
     }
+  }
+
+  /** Rows of epochs after the checkpoint were computed again by the resumed run: drop the old ones. */
+  private void dropMetricsAfter(int epochsDone) throws IOException {
+    Path csv = runDir.resolve("metrics.csv");
+    if (!Files.exists(csv)) {
+      return;
+    }
+    List<String> lines = Files.readAllLines(csv);
+    List<String> kept = new ArrayList<>(lines.subList(0, 1));
+    lines.stream().skip(1).filter(l -> Integer.parseInt(l.substring(0, l.indexOf(','))) <= epochsDone)
+        .forEach(kept::add);
+    Path tmp = runDir.resolve("metrics.csv.tmp");
+    Files.write(tmp, kept);
+    Files.move(tmp, csv, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   private Model buildModel(RunData data) throws IOException {

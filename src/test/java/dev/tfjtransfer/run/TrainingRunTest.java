@@ -1,0 +1,82 @@
+package dev.tfjtransfer.run;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tfjtransfer.config.ConfigLoader;
+import dev.tfjtransfer.config.RunConfig;
+import dev.tfjtransfer.data.DemoDataset;
+import dev.tfjtransfer.weights.Safetensors;
+import dev.tfjtransfer.weights.StateDict;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The YAML trainer end to end on a small generated dataset at 64x64. */
+class TrainingRunTest {
+  @TempDir
+  static Path dir;
+
+  static String config(Path data, Path out, int stage2Epochs) {
+    return """
+        model: {arch: resnet18}
+        data:
+          root: %s
+          train_transforms: [{random_resized_crop: {size: 64, scale: [0.35, 1.0]}}, {horizontal_flip: {p: 0.5}}]
+          val_transforms: [{resize: {size: 72}}, {center_crop: {size: 64}}]
+          batch_size: 8
+          workers: 2
+        freeze: [all-but-head]
+        stages:
+          - name: head
+            epochs: 1
+            groups: [{params: [fc], lr: 0.01}]
+          - name: all
+            epochs: %d
+            unfreeze: [all]
+            groups: [{params: [fc], lr: 0.02}, {lr: 0.01}]
+            schedule: {type: step, step_size: 3, gamma: 0.5}
+        output_dir: %s
+        seed: 3
+        threads: 2
+        """.formatted(data, stage2Epochs, out);
+  }
+
+  @BeforeAll
+  static void data() throws Exception {
+    DemoDataset.generate(dir.resolve("data"), 24, 6, 5);
+  }
+
+  @Test
+  void runDirectoryHoldsEverythingAndValidationBeatsChance() throws Exception {
+    RunConfig config = ConfigLoader.parse(config(dir.resolve("data"), dir.resolve("runs"), 5), "test", List.of());
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    TrainingRun.Outcome outcome = TrainingRun.start(config, new PrintStream(log, true), false);
+    Path run = outcome.runDir();
+    for (String file : List.of("config.yaml", "class_names.txt", "metrics.csv", "best.safetensors",
+        "last.safetensors", "loss.png", "accuracy.png", "train_batch.png", "val_predictions.png")) {
+      assertTrue(Files.size(run.resolve(file)) > 0, file);
+    }
+    assertEquals(DemoDataset.CLASSES, Files.readAllLines(run.resolve("class_names.txt")));
+    List<String> csv = Files.readAllLines(run.resolve("metrics.csv"));
+    assertEquals("epoch,stage,phase,loss,acc,seconds,images,lr_fc,lr_all", csv.get(0));
+    assertEquals(1 + 1 + 2 * 6, csv.size(), "epoch-0 val, then train+val for 6 epochs");
+    assertTrue(csv.get(1).startsWith("0,0,val,"), csv.get(1));
+    assertTrue(csv.get(4).startsWith("2,1,train,") && csv.get(4).endsWith(",0.0200000,0.0100000"), csv.get(4));
+    // an easy task: three visually distinct classes, chance is 1/3
+    assertTrue(outcome.bestValAccuracy() > 0.6, "best val acc " + outcome.bestValAccuracy() + "\n" + log);
+    // best.safetensors holds the best epoch's weights, readable with the classes in its metadata
+    StateDict best = Safetensors.read(run.resolve("best.safetensors"));
+    assertEquals("resnet18", best.metadata().get("arch"));
+    assertArrayEquals(new long[] {3, 512}, best.get("fc.weight").shape());
+    assertTrue(log.toString().contains("best val acc"), log.toString());
+    // the resolved config in the run directory parses back to the same config
+    assertEquals(config, ConfigLoader.load(run.resolve("config.yaml"), List.of()));
+  }
+}
