@@ -1,0 +1,25 @@
+package dev.tfjtransfer.bench;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * One benchmark configuration's timing, with the field names of the PyTorch peer's bench.py so the
+ * two JSON-line outputs can be joined.
+ */
+public record BenchResult(
+    @JsonProperty("model") String model,
+    @JsonProperty("mode") String mode,
+    @JsonProperty("batch") int batch,
+    @JsonProperty("size") int size,
+    @JsonProperty("threads") int threads,
+    @JsonProperty("warmup") int warmup,
+    @JsonProperty("steps") int steps,
+    @JsonProperty("median_s_per_step") double medianSecondsPerStep,
+    @JsonProperty("images_per_s") double imagesPerSecond,
+    @JsonProperty("min_s_per_step") double minSecondsPerStep,
+    @JsonProperty("max_s_per_step") double maxSecondsPerStep,
+    @JsonProperty("mean_s_per_step") double meanSecondsPerStep,
+    @JsonProperty("peak_rss_mb") long peakRssMb,
+    @JsonProperty("precision") String precision,
+    @JsonProperty("data") String data,
+    @JsonProperty("loadavg_1m_before") String loadavg1mBefore) {}

@@ -1,0 +1,62 @@
+package dev.tfjtransfer.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tfjtransfer.bench.BenchResult;
+import dev.tfjtransfer.bench.ModelBenchmark;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code bench}: JSON lines comparable with ../shared/peers/pytorch/bench.py. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Measure img/s of eval, frozen-head and full training on synthetic input (JSON lines).")
+final class BenchCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Option(names = "--models", split = ",", defaultValue = "resnet18,resnet50,vgg16")
+  List<String> models;
+
+  @Option(names = "--modes", split = ",", defaultValue = "eval,frozen,full")
+  List<String> modes;
+
+  @Option(names = "--batch", defaultValue = "16", description = "training batch (default: ${DEFAULT-VALUE})")
+  int batch;
+
+  @Option(names = "--eval-batch", defaultValue = "32", description = "eval batch (default: ${DEFAULT-VALUE})")
+  int evalBatch;
+
+  @Option(names = "--size", defaultValue = "224")
+  int size;
+
+  @Option(names = "--threads", defaultValue = "2")
+  int threads;
+
+  @Option(names = "--warmup", defaultValue = "3")
+  int warmup;
+
+  @Option(names = "--steps", defaultValue = "20")
+  int steps;
+
+  @Option(names = "--time-budget", defaultValue = "60", description = "seconds of timed steps per config, at least 3")
+  double timeBudget;
+
+  @Option(names = "--quick", description = "warm-up 2, 5 steps, 15 s budget (the peer's --quick)")
+  boolean quick;
+
+  @Override
+  public Integer call() throws Exception {
+    for (String model : models) {
+      for (String mode : modes) {
+        if (!List.of("eval", "frozen", "full").contains(mode)) {
+          throw new IllegalArgumentException("--modes takes eval, frozen, full; received: " + mode);
+        }
+        int b = mode.equals("eval") ? evalBatch : batch;
+        BenchResult r = ModelBenchmark.run(new ModelBenchmark.Config(model, mode, b, size, threads,
+            quick ? 2 : warmup, quick ? 5 : steps, quick ? 15 : timeBudget));
+        System.out.println(JSON.writeValueAsString(r));
+      }
+    }
+    return 0;
+  }
+}
