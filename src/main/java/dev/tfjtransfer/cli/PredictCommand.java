@@ -17,8 +17,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import dev.tfjtransfer.data.Pipeline;
+import dev.tfjtransfer.nn.SessionOptions;
+import dev.tfjtransfer.run.RunArtifacts;
+import dev.tfjtransfer.zoo.ModelZoo;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code predict}: one JSON object per image on stdout. */
@@ -27,11 +31,24 @@ import picocli.CommandLine.Option;
 final class PredictCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Mixin
-  ModelOptions modelOptions;
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Source source;
 
-  @Option(names = "--weights", required = true, description = "weights: .safetensors or .pth")
-  Path weights;
+  static final class Source {
+    @Option(names = "--run", description = "a finished run directory: its model, best weights and class names")
+    Path run;
+
+    @ArgGroup(exclusive = false)
+    Explicit explicit;
+  }
+
+  static final class Explicit {
+    @ArgGroup(exclusive = false, multiplicity = "1")
+    ModelOptions model;
+
+    @Option(names = "--weights", required = true, description = "weights: .safetensors or .pth")
+    Path weights;
+  }
 
   @Option(names = "--images", required = true, description = "directory of images, read in sorted order")
   Path images;
@@ -50,14 +67,26 @@ final class PredictCommand implements Callable<Integer> {
     if (!Files.isDirectory(images)) {
       throw new IllegalArgumentException("--images " + images + ": not a directory");
     }
-    StateDict state = StateDict.read(weights);
+    List<String> classNames = List.of();
+    Model built;
+    Pipeline pipeline = Pipeline.imagenetEval();
+    if (source.run != null) {
+      RunArtifacts run = RunArtifacts.load(source.run);
+      built = ModelZoo.create(run.architecture(), run.head(), run.evalPipeline().size(), run.evalPipeline().size(),
+          SessionOptions.defaults());
+      built.loadStateDict(run.weights(), LoadMode.STRICT);
+      classNames = run.classNames();
+      pipeline = run.evalPipeline();
+    } else {
+      built = source.explicit.model.create();
+      built.loadStateDict(StateDict.read(source.explicit.weights), LoadMode.STRICT);
+    }
     List<Path> files;
     try (Stream<Path> list = Files.list(images)) {
       files = list.filter(Files::isRegularFile).sorted().toList();
     }
-    try (Model model = modelOptions.create()) {
-      model.loadStateDict(state, LoadMode.STRICT);
-      Predictor predictor = new Predictor(model, dev.tfjtransfer.data.Pipeline.imagenetEval(), batch);
+    try (Model model = built) {
+      Predictor predictor = new Predictor(model, pipeline, batch);
       int skipped = 0;
       for (int start = 0; start < files.size(); start += batch) {
         List<Path> names = new ArrayList<>();
@@ -73,7 +102,7 @@ final class PredictCommand implements Callable<Integer> {
         }
         List<Prediction> predictions = predictor.predict(decoded);
         for (int i = 0; i < names.size(); i++) {
-          System.out.println(JSON.writeValueAsString(toJson(names.get(i), predictions.get(i))));
+          System.out.println(JSON.writeValueAsString(toJson(names.get(i), predictions.get(i), classNames)));
         }
       }
       if (skipped > 0) {
@@ -83,12 +112,15 @@ final class PredictCommand implements Callable<Integer> {
     return 0;
   }
 
-  private ObjectNode toJson(Path file, Prediction prediction) {
+  private ObjectNode toJson(Path file, Prediction prediction, List<String> classNames) {
     ObjectNode node = JSON.createObjectNode();
     node.put("file", file.getFileName().toString());
     ArrayNode topNode = node.putArray("top");
     for (Prediction.Scored s : prediction.top(top)) {
-      topNode.addObject().put("index", s.index()).put("prob", s.probability());
+      ObjectNode entry = topNode.addObject().put("index", s.index()).put("prob", s.probability());
+      if (!classNames.isEmpty()) {
+        entry.put("class", classNames.get(s.index()));
+      }
     }
     if (outputLogits) {
       ArrayNode logits = node.putArray("logits");

@@ -23,14 +23,20 @@ import org.tensorflow.types.family.TType;
  * copied once into a tensor and never permuted in Java. Ops are created on first use per parameter.
  */
 final class ParameterIo {
-  private final Ops tf;
+  private final Ops loadOps;
+  private final Ops readOps;
   private final Map<String, Placeholder<?>> feeds = new HashMap<>();
   private final Map<String, Op> assigns = new HashMap<>();
   private final Map<String, Operand<?>> reads = new HashMap<>();
 
   ParameterIo(Ops tf) {
-    this.tf = tf;
+    // one scope each, so exports can prune these ops by name
+    this.loadOps = tf.withSubScope(LOAD_SCOPE);
+    this.readOps = tf.withSubScope(READ_SCOPE);
   }
+
+  static final String LOAD_SCOPE = "load_state_dict";
+  static final String READ_SCOPE = "state_dict";
 
   void assign(Session session, Map<Parameter, HostTensor> values) {
     List<Tensor> tensors = new ArrayList<>();
@@ -53,8 +59,7 @@ final class ParameterIo {
   Operand<?> read(Parameter p) {
     return reads.computeIfAbsent(p.name(), n -> {
       int[] perm = p.layout().graphToTorch();
-      Ops scoped = tf.withSubScope("state_dict");
-      return perm == null ? scoped.identity(p.variable()) : scoped.linalg.transpose(p.variable(), scoped.constant(perm));
+      return perm == null ? readOps.identity(p.variable()) : readOps.linalg.transpose(p.variable(), readOps.constant(perm));
     });
   }
 
@@ -63,7 +68,7 @@ final class ParameterIo {
     if (assigns.containsKey(p.name())) {
       return;
     }
-    Ops scoped = tf.withSubScope("load_state_dict");
+    Ops scoped = loadOps;
     Class<? extends TType> type = p.dtype() == DType.F32 ? TFloat32.class : TInt64.class;
     Placeholder feed = scoped.placeholder(type, Placeholder.shape(Shape.of(p.torchShape())));
     int[] perm = p.layout().torchToGraph();

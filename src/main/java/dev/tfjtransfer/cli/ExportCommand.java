@@ -1,0 +1,71 @@
+package dev.tfjtransfer.cli;
+
+import dev.tfjtransfer.data.Normalization;
+import dev.tfjtransfer.export.SavedModelExporter;
+import dev.tfjtransfer.run.RunArtifacts;
+import dev.tfjtransfer.weights.StateDict;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code export}: a SavedModel version for TensorFlow Serving and DJL. */
+@Command(name = "export", mixinStandardHelpOptions = true,
+    description = "Export a trained model as the next SavedModel version under --out (TF Serving layout).")
+final class ExportCommand implements Callable<Integer> {
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Source source;
+
+  @Option(names = "--out", required = true, description = "model directory, e.g. savedmodels/NAME")
+  Path out;
+
+  static final class Source {
+    @Option(names = "--run", description = "a finished run directory (config.yaml, best.safetensors, class_names.txt)")
+    Path run;
+
+    @ArgGroup(exclusive = false)
+    Explicit explicit;
+  }
+
+  static final class Explicit {
+    @ArgGroup(exclusive = false, multiplicity = "1")
+    ModelOptions model;
+
+    @Option(names = "--weights", required = true, description = ".safetensors or .pth")
+    Path weights;
+
+    @Option(names = "--classes", required = true,
+        description = "class names: a file with one per line, or a comma-separated list")
+    String classes;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    SavedModelExporter.Spec spec;
+    if (source.run != null) {
+      RunArtifacts run = RunArtifacts.load(source.run);
+      spec = new SavedModelExporter.Spec(run.architecture(), run.head(), run.weights(), run.classNames(),
+          run.normalization(), run.evalPipeline().size());
+    } else {
+      Explicit e = source.explicit;
+      spec = new SavedModelExporter.Spec(e.model.architecture, e.model.headSpec(), StateDict.read(e.weights),
+          classNames(e.classes), Normalization.IMAGENET, 224);
+    }
+    Path version = SavedModelExporter.export(spec, out);
+    System.out.println("exported " + version + " (signature serving_default: images float32 [-1,"
+        + spec.imageSize() + "," + spec.imageSize() + ",3] 0..255 -> probabilities, logits, class_ids, class_names)");
+    return 0;
+  }
+
+  private static List<String> classNames(String classes) throws java.io.IOException {
+    Path file = Path.of(classes);
+    if (Files.isRegularFile(file)) {
+      return Files.readAllLines(file).stream().filter(s -> !s.isBlank()).toList();
+    }
+    return Arrays.stream(classes.split(",")).map(String::trim).toList();
+  }
+}
