@@ -47,6 +47,8 @@ import org.tensorflow.types.TString;
 public final class SavedModelExporter {
   public static final String SIGNATURE = Signature.DEFAULT_KEY;
   public static final String PREDICT_METHOD = "tensorflow/serving/predict";
+  /** The class names, one per line in class-id order, inside each version directory. */
+  public static final String CLASS_NAMES = "assets.extra/class_names.txt";
 
   /** Name scopes of the ops {@link dev.tfjtransfer.nn.Model} uses to load and read weights. */
   private static final java.util.regex.Pattern WEIGHT_IO_OPS =
@@ -84,6 +86,9 @@ public final class SavedModelExporter {
       Signature signature = buildServingGraph(model, spec);
       SavedModelBundle.exporter(tmp.toString()).withSession(model.session()).withSignature(signature).export();
       pruneWeightLoadingOps(tmp.resolve("saved_model.pb"));
+      // assets.extra is where TF Serving tolerates extra files; JVM consumers read the labels here
+      Files.createDirectories(tmp.resolve("assets.extra"));
+      Files.write(tmp.resolve(CLASS_NAMES), spec.classNames());
     } catch (IOException | RuntimeException e) {
       deleteRecursively(tmp);
       throw e;
