@@ -44,6 +44,8 @@ CASES = [
     ("f_alpha.png", 320, 240, "rgba"),
     ("g_gray.jpg", 400, 300, "gray"),
     ("h_odd.png", 333, 257, "png"),
+    ("i_cmyk.jpg", 300, 220, "cmyk"),
+    ("j_palette.png", 260, 240, "palette"),
 ]
 
 
@@ -59,6 +61,10 @@ def main():
         path = os.path.join(out, name)
         if kind == "jpeg":
             img.save(path, quality=90)
+        elif kind == "cmyk":
+            img.convert("CMYK").save(path, quality=90)
+        elif kind == "palette":
+            img.convert("P", palette=Image.ADAPTIVE, colors=64).save(path)
         elif kind == "gray":
             img.convert("L").save(path, quality=90)
         elif kind == "rgba":

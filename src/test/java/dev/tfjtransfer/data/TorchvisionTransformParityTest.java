@@ -30,7 +30,7 @@ class TorchvisionTransformParityTest {
 
   static Stream<String> images() {
     return Stream.of("a_landscape.jpg", "b_portrait.jpg", "c_square.png", "d_small.png", "e_large.jpg", "f_alpha.png",
-        "g_gray.jpg", "h_odd.png");
+        "g_gray.jpg", "h_odd.png", "i_cmyk.jpg", "j_palette.png");
   }
 
   @ParameterizedTest
