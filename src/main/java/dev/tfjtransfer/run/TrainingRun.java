@@ -20,6 +20,8 @@ import dev.tfjtransfer.train.callbacks.CurvePlots;
 import dev.tfjtransfer.train.callbacks.EarlyStopping;
 import dev.tfjtransfer.train.callbacks.ImageGrid;
 import dev.tfjtransfer.train.callbacks.ProgressReporter;
+import dev.tfjtransfer.train.callbacks.TensorBoardLogger;
+import dev.tfjtransfer.data.RgbImage;
 import dev.tfjtransfer.weights.StateDict;
 import dev.tfjtransfer.zoo.HeadSpec;
 import dev.tfjtransfer.zoo.ModelZoo;
@@ -80,8 +82,9 @@ public final class TrainingRun {
 
   private Outcome execute(boolean resuming) throws IOException {
     long start = System.nanoTime();
-    try (RunData data = RunData.open(config.data()); Model model = buildModel(data)) {
-      Files.createDirectories(runDir);
+    Files.createDirectories(runDir);
+    try (RunData data = RunData.open(config.data()); Model model = buildModel(data);
+        TensorBoardLogger tensorBoard = new TensorBoardLogger(runDir.resolve("tensorboard"))) {
       if (!resuming) {
         Files.writeString(runDir.resolve("config.yaml"), ConfigLoader.toYaml(config));
         Files.write(runDir.resolve("class_names.txt"), data.classes());
@@ -98,9 +101,10 @@ public final class TrainingRun {
           config.model().arch(), data.classes().size(), data.classes(), data.train().dataset().size(),
           data.val().dataset().size(), runDir);
       if (!resuming) {
-        writeBatchGrid(data);
+        tensorBoard.image("train_batch", 0, writeBatchGrid(data));
       }
       List<Callback> callbacks = callbacks(data, history);
+      callbacks.add(tensorBoard);
       for (int s = 0; s < config.stages().size(); s++) {
         RunConfig.StageConfig stage = config.stages().get(s);
         applyFreezing(model, stage);
@@ -125,7 +129,7 @@ public final class TrainingRun {
         history.addAll(stageHistory.rows());
       }
       trainer.restoreBestWeights();
-      writePredictionGrid(model, data);
+      tensorBoard.image("val_predictions", trainer.state().epochsDone(), writePredictionGrid(model, data));
       History all = new History();
       history.forEach(all::add);
       out.printf(Locale.ROOT, "done in %.1fs: best val acc %.4f at epoch %d; weights in %s%n",
@@ -217,7 +221,7 @@ public final class TrainingRun {
     return callbacks;
   }
 
-  private void writeBatchGrid(RunData data) throws IOException {
+  private RgbImage writeBatchGrid(RunData data) throws IOException {
     try (DataLoader.Epoch epoch = data.train().epoch(1)) {
       Batch batch = epoch.next();
       int count = Math.min(8, batch.size());
@@ -225,13 +229,13 @@ public final class TrainingRun {
       for (int i = 0; i < count; i++) {
         captions.add(new ImageGrid.Caption(data.classes().get(batch.labels()[i]), null));
       }
-      ImageGrid.write(runDir.resolve("train_batch.png"), batch.images(), batch.imageSize(), count, captions,
+      return ImageGrid.write(runDir.resolve("train_batch.png"), batch.images(), batch.imageSize(), count, captions,
           data.normalization());
     }
   }
 
   /** visualize_model: eight validation images spread over the classes, predicted vs true. */
-  private void writePredictionGrid(Model model, RunData data) throws IOException {
+  private RgbImage writePredictionGrid(Model model, RunData data) throws IOException {
     var dataset = data.val().dataset();
     var pipeline = data.val().pipeline();
     int count = Math.min(8, dataset.size());
@@ -255,7 +259,7 @@ public final class TrainingRun {
       captions.add(new ImageGrid.Caption("pred " + data.classes().get(predicted) + " / true "
           + data.classes().get(labels[i]), predicted == labels[i]));
     }
-    ImageGrid.write(runDir.resolve("val_predictions.png"), images, pipeline.size(), count, captions,
+    return ImageGrid.write(runDir.resolve("val_predictions.png"), images, pipeline.size(), count, captions,
         data.normalization());
   }
 

@@ -13,7 +13,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.tensorflow.proto.Event;
+import org.tensorflow.proto.Summary;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,5 +84,34 @@ class TrainingRunTest {
     assertTrue(log.toString().contains("best val acc"), log.toString());
     // the resolved config in the run directory parses back to the same config
     assertEquals(config, ConfigLoader.load(run.resolve("config.yaml"), List.of()));
+    checkTensorBoard(run, csv);
+  }
+
+  /** The event files hold each metrics.csv value under Keras' tags, and the batch grid image. */
+  private static void checkTensorBoard(Path run, List<String> csv) throws Exception {
+    Map<String, Float> scalars = new HashMap<>();
+    Set<String> images = new HashSet<>();
+    for (String phase : List.of("train", "validation")) {
+      for (Event event : EventFiles.read(run.resolve("tensorboard").resolve(phase))) {
+        for (Summary.Value v : event.getSummary().getValueList()) {
+          if (v.hasImage()) {
+            images.add(v.getTag());
+            assertTrue(v.getImage().getEncodedImageString().size() > 1000, "a PNG-encoded grid");
+          } else {
+            scalars.put(phase + " " + event.getStep() + " " + v.getTag(), v.getSimpleValue());
+          }
+        }
+      }
+    }
+    for (String row : csv.subList(1, csv.size())) {
+      String[] cells = row.split(",");
+      String phase = cells[2].equals("val") ? "validation" : "train";
+      assertEquals(Float.parseFloat(cells[3]), scalars.get(phase + " " + cells[0] + " epoch_loss"), 1e-4, row);
+      assertEquals(Float.parseFloat(cells[4]), scalars.get(phase + " " + cells[0] + " epoch_accuracy"), 1e-4, row);
+    }
+    assertEquals(0.02f, scalars.get("train 2 learning_rate/fc"), 1e-7);
+    assertEquals(0.01f, scalars.get("train 2 learning_rate/all"), 1e-7);
+    // TF names single images "<tag>/image", as tf.summary.image does
+    assertTrue(images.contains("train_batch/image") && images.contains("val_predictions/image"), images.toString());
   }
 }

@@ -1,6 +1,7 @@
 package dev.tfjtransfer.train.callbacks;
 
 import dev.tfjtransfer.data.Normalization;
+import dev.tfjtransfer.data.RgbImage;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
@@ -26,9 +27,9 @@ public final class ImageGrid {
 
   /**
    * Writes {@code count} images of an NHWC batch (normalized with {@code normalization}) with
-   * their captions to a PNG.
+   * their captions to a PNG, and returns the grid.
    */
-  public static void write(Path file, float[] images, int size, int count, List<Caption> captions,
+  public static RgbImage write(Path file, float[] images, int size, int count, List<Caption> captions,
       Normalization normalization) throws IOException {
     int columns = Math.min(count, 4);
     int rows = (count + columns - 1) / columns;
@@ -56,6 +57,20 @@ public final class ImageGrid {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     ImageIO.write(grid, "png", tmp.toFile());
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    return rgb(grid);
+  }
+
+  private static RgbImage rgb(BufferedImage image) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
+    byte[] px = new byte[w * h * 3];
+    for (int i = 0; i < argb.length; i++) {
+      px[3 * i] = (byte) (argb[i] >> 16);
+      px[3 * i + 1] = (byte) (argb[i] >> 8);
+      px[3 * i + 2] = (byte) argb[i];
+    }
+    return new RgbImage(w, h, px);
   }
 
   private static int pixel(float normalized, Normalization n, int channel) {
