@@ -1,0 +1,59 @@
+package dev.tfjtransfer.run;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tfjtransfer.config.ConfigLoader;
+import dev.tfjtransfer.data.DemoDataset;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Problems with the data or weights are clear errors before any training starts. */
+class RunValidationTest {
+  @TempDir
+  Path dir;
+
+  private Exception failure(String yaml) {
+    PrintStream out = new PrintStream(new ByteArrayOutputStream());
+    return assertThrows(Exception.class, () -> TrainingRun.start(ConfigLoader.parse(yaml, "cfg", List.of()), out,
+        false));
+  }
+
+  private String config(Path data, String extra) {
+    return "data: {root: " + data + "}\noutput_dir: " + dir.resolve("runs") + "\n" + extra;
+  }
+
+  @Test
+  void missingValidationSplitIsNamed() throws Exception {
+    DemoDataset.generate(dir.resolve("d"), 2, 1, 0);
+    Files.move(dir.resolve("d/val"), dir.resolve("d/elsewhere"));
+    Exception e = failure(config(dir.resolve("d"), ""));
+    assertTrue(e.getMessage().contains("d/val") && e.getMessage().contains("missing"), e.getMessage());
+  }
+
+  @Test
+  void differentClassesInTrainAndValAreNamed() throws Exception {
+    DemoDataset.generate(dir.resolve("d"), 2, 1, 0);
+    Files.move(dir.resolve("d/val/discs"), dir.resolve("d/val/circles"));
+    Exception e = failure(config(dir.resolve("d"), ""));
+    assertTrue(e.getMessage().contains("different classes") && e.getMessage().contains("circles"), e.getMessage());
+  }
+
+  @Test
+  void weightsThatDoNotFitAndWrongClassCountAreNamed() throws Exception {
+    DemoDataset.generate(dir.resolve("d"), 2, 1, 0);
+    Exception classes = failure(config(dir.resolve("d"), "model: {num_classes: 5}\n"));
+    assertTrue(classes.getMessage().contains("model.num_classes is 5") && classes.getMessage().contains("3 classes"),
+        classes.getMessage());
+    Files.writeString(dir.resolve("w.pth"), "not weights");
+    Exception weights = failure(config(dir.resolve("d"), "model: {weights: " + dir.resolve("w.pth") + "}\n"));
+    assertTrue(weights.getMessage().contains("w.pth"), weights.getMessage());
+    assertTrue(!Files.exists(dir.resolve("runs")) || Files.list(dir.resolve("runs")).allMatch(r ->
+        !Files.exists(r.resolve("metrics.csv"))), "nothing was trained");
+  }
+}
