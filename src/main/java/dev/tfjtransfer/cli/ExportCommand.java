@@ -57,7 +57,8 @@ final class ExportCommand implements Callable<Integer> {
     }
     Path version = SavedModelExporter.export(spec, out);
     System.out.println("exported " + version + " (signature serving_default: images float32 [-1,"
-        + spec.imageSize() + "," + spec.imageSize() + ",3] 0..255 -> probabilities, logits, class_ids, class_names)");
+        + spec.imageSize() + "," + spec.imageSize() + ",3] 0..255; serving_bytes: image_bytes string [-1]"
+        + " -> probabilities, logits, class_ids, class_names)");
     return 0;
   }
 

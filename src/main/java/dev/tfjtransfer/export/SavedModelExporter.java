@@ -46,6 +46,8 @@ import org.tensorflow.types.TString;
  */
 public final class SavedModelExporter {
   public static final String SIGNATURE = Signature.DEFAULT_KEY;
+  /** The signature taking encoded images. */
+  public static final String BYTES_SIGNATURE = "serving_bytes";
   public static final String PREDICT_METHOD = "tensorflow/serving/predict";
   /** The class names, one per line in class-id order, inside each version directory. */
   public static final String CLASS_NAMES = "assets.extra/class_names.txt";
@@ -83,8 +85,8 @@ public final class SavedModelExporter {
     try (Model model = ModelZoo.create(spec.architecture(), spec.head(), spec.imageSize(), spec.imageSize(),
         SessionOptions.defaults())) {
       model.loadStateDict(spec.weights(), LoadMode.STRICT);
-      Signature signature = buildServingGraph(model, spec);
-      SavedModelBundle.exporter(tmp.toString()).withSession(model.session()).withSignature(signature).export();
+      SavedModelBundle.exporter(tmp.toString()).withSession(model.session())
+          .withSignatures(buildServingGraph(model, spec), buildBytesGraph(model, spec)).export();
       pruneWeightLoadingOps(tmp.resolve("saved_model.pb"));
       // assets.extra is where TF Serving tolerates extra files; JVM consumers read the labels here
       Files.createDirectories(tmp.resolve("assets.extra"));
@@ -109,6 +111,25 @@ public final class SavedModelExporter {
     int size = spec.imageSize();
     Placeholder<TFloat32> images = tf.withName("images").placeholder(TFloat32.class,
         Placeholder.shape(Shape.of(Shape.UNKNOWN_SIZE, size, size, 3)));
+    return classify(tf, model, spec, images, Signature.builder().key(SIGNATURE).input("images", images));
+  }
+
+  /**
+   * {@value #BYTES_SIGNATURE}: encoded JPEG/PNG images (string [-1], TF Serving's REST API takes
+   * them as {"b64": ...}), decoded, resized (shorter side to 256/224 of the crop) and centre-cropped
+   * in the graph.
+   */
+  static Signature buildBytesGraph(Model model, Spec spec) {
+    Ops tf = model.tf().withSubScope("serving_bytes");
+    int crop = spec.imageSize();
+    Placeholder<TString> bytes = tf.withName("image_bytes").placeholder(TString.class,
+        Placeholder.shape(Shape.of(Shape.UNKNOWN_SIZE)));
+    Operand<TFloat32> images = EncodedImages.preprocess(tf, bytes, crop * 256 / 224, crop);
+    return classify(tf, model, spec, images, Signature.builder().key(BYTES_SIGNATURE).input("image_bytes", bytes));
+  }
+
+  private static Signature classify(Ops tf, Model model, Spec spec, Operand<TFloat32> images,
+      Signature.Builder signature) {
     float[] mean = spec.normalization().mean();
     float[] std = spec.normalization().std();
     float[] scale = new float[3];
@@ -125,8 +146,7 @@ public final class SavedModelExporter {
     Operand<TInt64> classIds = tf.math.argMax(logits, tf.constant(1), TInt64.class);
     Operand<TString> names = tf.gather(tf.constant(java.nio.charset.StandardCharsets.UTF_8, spec.classNames().toArray(new String[0])), classIds,
         tf.constant(0));
-    return Signature.builder().key(SIGNATURE).methodName(PREDICT_METHOD)
-        .input("images", images)
+    return signature.methodName(PREDICT_METHOD)
         .output("probabilities", tf.withName("probabilities").identity(probabilities))
         .output("logits", tf.withName("logits").identity(logits))
         .output("class_ids", tf.withName("class_ids").identity(classIds))

@@ -98,8 +98,53 @@ class SavedModelExporterTest {
       }
     }
     assertTrue(offending.isEmpty(), "training ops in the serving graph: " + offending);
+    SignatureDef bytes = meta.getSignatureDefMap().get("serving_bytes");
+    assertEquals("tensorflow/serving/predict", bytes.getMethodName());
+    checkTensor(bytes.getInputsMap().get("image_bytes"), DataType.DT_STRING, -1);
+    assertEquals(signature.getOutputsMap().keySet(), bytes.getOutputsMap().keySet());
     assertFalse(meta.getGraphDef().getNodeList().stream().anyMatch(n -> n.getOp().equals("Assign")
         && !n.getName().startsWith("save/")), "only the saver may assign variables");
+  }
+
+  @Test
+  void encodedImagesSignatureAgreesWithTheFloatSignature() throws Exception {
+    List<byte[]> jpegs = new ArrayList<>();
+    List<dev.tfjtransfer.data.RgbImage> decoded = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      Path file = dir.resolve("photo" + i + ".jpg");
+      java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(90 + 20 * i, 70, 5);
+      java.awt.Graphics2D g = image.createGraphics();
+      g.setPaint(new java.awt.GradientPaint(0, 0, java.awt.Color.ORANGE, 90, 70, java.awt.Color.BLUE));
+      g.fillRect(0, 0, image.getWidth(), 70);
+      g.dispose();
+      javax.imageio.ImageIO.write(image, "jpeg", file.toFile());
+      jpegs.add(Files.readAllBytes(file));
+      decoded.add(dev.tfjtransfer.data.ImageDecoder.decode(file));
+    }
+    int resize = SIZE * 256 / 224;
+    float[] pixels = new float[2 * SIZE * SIZE * 3];
+    for (int i = 0; i < 2; i++) {
+      var crop = dev.tfjtransfer.data.Transforms.centerCrop(SIZE).apply(
+          dev.tfjtransfer.data.Transforms.resizeShorter(resize).apply(decoded.get(i), null), null);
+      for (int p = 0; p < SIZE * SIZE * 3; p++) {
+        pixels[i * SIZE * SIZE * 3 + p] = crop.pixels()[p] & 0xff;
+      }
+    }
+    try (org.tensorflow.SavedModelBundle bundle = org.tensorflow.SavedModelBundle.load(version1.toString(), "serve");
+        org.tensorflow.types.TString bytes = org.tensorflow.types.TString.tensorOfBytes(
+            org.tensorflow.ndarray.NdArrays.vectorOfObjects(jpegs.toArray(new byte[0][])));
+        org.tensorflow.types.TFloat32 floats = org.tensorflow.types.TFloat32.tensorOf(
+            org.tensorflow.ndarray.Shape.of(2, SIZE, SIZE, 3))) {
+      floats.asRawTensor().data().asFloats().write(pixels);
+      try (org.tensorflow.Result fromBytes = bundle.function("serving_bytes").call(java.util.Map.of("image_bytes", bytes));
+          org.tensorflow.Result fromFloats = bundle.function("serving_default").call(java.util.Map.of("images", floats))) {
+        float[] a = new float[6];
+        float[] b = new float[6];
+        fromBytes.get("probabilities").orElseThrow().asRawTensor().data().asFloats().read(a);
+        fromFloats.get("probabilities").orElseThrow().asRawTensor().data().asFloats().read(b);
+        assertTrue(Arrays4d.maxAbsDiff(a, b) < 0.01, java.util.Arrays.toString(a) + " vs " + java.util.Arrays.toString(b));
+      }
+    }
   }
 
   private static void checkTensor(TensorInfo info, DataType type, long... dims) {
