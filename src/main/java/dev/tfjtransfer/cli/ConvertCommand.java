@@ -1,6 +1,9 @@
 package dev.tfjtransfer.cli;
 
 import dev.tfjtransfer.nn.LoadMode;
+import dev.tfjtransfer.nn.LoadReport;
+import dev.tfjtransfer.weights.KerasConversion;
+import dev.tfjtransfer.weights.KerasH5;
 import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.weights.Safetensors;
 import dev.tfjtransfer.weights.StateDict;
@@ -16,9 +19,10 @@ import picocli.CommandLine.Option;
 
 /** {@code convert}: any supported weights file to the project's safetensors. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-    description = "Convert PyTorch .pth (zip or legacy) or safetensors weights to safetensors keyed by torchvision names.")
+    description = "Convert PyTorch .pth (zip or legacy), Keras .h5 or safetensors weights to the project's safetensors.")
 final class ConvertCommand implements Callable<Integer> {
-  @Option(names = "--in", required = true, description = "weights file: .pth (torch zip or legacy) or .safetensors")
+  @Option(names = "--in", required = true,
+      description = "weights file: .pth (torch zip or legacy), Keras .h5 (vgg16 / resnet50_keras) or .safetensors")
   Path input;
 
   @Option(names = "--out", required = true, description = "safetensors file to write")
@@ -29,10 +33,18 @@ final class ConvertCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    StateDict state = StateDict.read(input);
+    StateDict state = KerasH5.isHdf5File(input)
+        ? KerasConversion.convert(input, check == null ? null : check.architecture) : StateDict.read(input);
     if (check != null) {
       try (Model model = check.create()) {
-        model.loadStateDict(state, LoadMode.STRICT);
+        // missing keys are allowed (a _notop file, a replaced head); anything that does not fit is not
+        LoadReport report = model.loadStateDict(state, LoadMode.SKIP_MISMATCHED);
+        if (!report.unexpected().isEmpty() || !report.mismatched().isEmpty()) {
+          throw new IllegalArgumentException(input + " does not fit " + check.architecture + ": " + report.problems(8));
+        }
+        if (!report.missing().isEmpty()) {
+          System.out.println("not in the file (left to initialize): " + report.problems(8));
+        }
       }
     }
     Safetensors.write(state, output);

@@ -52,8 +52,9 @@ final class ExportCommand implements Callable<Integer> {
           run.normalization(), run.evalPipeline().size());
     } else {
       Explicit e = source.explicit;
-      spec = new SavedModelExporter.Spec(e.model.architecture, e.model.headSpec(), StateDict.read(e.weights),
-          classNames(e.classes), Normalization.IMAGENET, 224);
+      StateDict weights = StateDict.read(e.weights);
+      spec = new SavedModelExporter.Spec(e.model.architecture, e.model.headSpec(), weights, classNames(e.classes),
+          Normalization.fromMetadata(weights.metadata()).orElse(Normalization.IMAGENET), 224);
     }
     Path version = SavedModelExporter.export(spec, out);
     System.out.println("exported " + version + " (signature serving_default: images float32 [-1,"

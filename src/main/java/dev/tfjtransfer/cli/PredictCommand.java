@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import dev.tfjtransfer.data.Normalization;
 import dev.tfjtransfer.data.Pipeline;
 import dev.tfjtransfer.nn.SessionOptions;
 import dev.tfjtransfer.run.RunArtifacts;
@@ -78,8 +79,11 @@ final class PredictCommand implements Callable<Integer> {
       classNames = run.classNames();
       pipeline = run.evalPipeline();
     } else {
+      StateDict weights = StateDict.read(source.explicit.weights);
       built = source.explicit.model.create();
-      built.loadStateDict(StateDict.read(source.explicit.weights), LoadMode.STRICT);
+      built.loadStateDict(weights, LoadMode.STRICT);
+      Normalization normalization = Normalization.fromMetadata(weights.metadata()).orElse(Normalization.IMAGENET);
+      pipeline = new Pipeline(pipeline.steps(), normalization, pipeline.size());
     }
     List<Path> files;
     try (Stream<Path> list = Files.list(images)) {

@@ -24,13 +24,17 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
     Checks.positive("threads", threads);
   }
 
+  public RunConfig withData(DataConfig next) {
+    return new RunConfig(model, next, freeze, batchnorm, stages, earlyStopping, outputDir, seed, device, threads);
+  }
+
   /** The architecture, its head, and the weights to start from. */
   public record ModelConfig(String arch, Integer numClasses, HeadConfig head, String weights, Boolean strict) {
     static final ModelConfig DEFAULT = new ModelConfig(null, null, null, null, null);
 
     public ModelConfig {
       arch = arch == null ? "resnet18" : arch;
-      Checks.oneOf("model.arch", arch, "vgg16", "resnet18", "resnet34", "resnet50");
+      Checks.oneOf("model.arch", arch, "vgg16", "resnet18", "resnet34", "resnet50", "resnet50_keras");
       if (numClasses != null) {
         Checks.positive("model.num_classes", numClasses);
       }
@@ -59,6 +63,11 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
       Integer workers, Integer seed, String badImages) {
     static final DataConfig DEFAULT = new DataConfig(null, null, null, null, null, null, null, null, null, null, null);
 
+    public DataConfig withNormalize(NormalizeConfig next) {
+      return new DataConfig(root, format, generateDemo, trainTransforms, valTransforms, next, batchSize, valBatchSize,
+          workers, seed, badImages);
+    }
+
     public DataConfig {
       root = root == null ? "demo-data" : root;
       format = format == null ? "imagefolder" : format;
@@ -68,7 +77,7 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
           TransformConfig.flip(0.5)) : List.copyOf(trainTransforms);
       valTransforms = valTransforms == null ? List.of(TransformConfig.resize(256), TransformConfig.centerCrop(224))
           : List.copyOf(valTransforms);
-      normalize = normalize == null ? NormalizeConfig.IMAGENET : normalize;
+      // null: what the weights file records (Keras' caffe mean), else ImageNet's mean and std
       batchSize = batchSize == null ? 16 : batchSize;
       Checks.positive("data.batch_size", batchSize);
       valBatchSize = valBatchSize == null ? 32 : valBatchSize;
@@ -84,6 +93,17 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
   /** Mean and std (RGB, 0..1 scale); {@code preset: imagenet} or {@code preset: none} for ToTensor only. */
   public record NormalizeConfig(String preset, List<Double> mean, List<Double> std) {
     static final NormalizeConfig IMAGENET = new NormalizeConfig("imagenet", null, null);
+
+    /** Explicit values, as the resolved config of a run records them. */
+    public static NormalizeConfig of(float[] mean, float[] std) {
+      List<Double> m = new java.util.ArrayList<>();
+      List<Double> s = new java.util.ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        m.add((double) mean[i]);
+        s.add((double) std[i]);
+      }
+      return new NormalizeConfig(null, m, s);
+    }
 
     public NormalizeConfig {
       if (preset == null && (mean == null || std == null)) {

@@ -26,6 +26,28 @@ public record Normalization(float[] mean, float[] std) {
     std = std.clone();
   }
 
+  /**
+   * The normalization recorded with converted weights ({@code normalize_mean} / {@code normalize_std}
+   * metadata, e.g. Keras' caffe preprocessing), if any.
+   */
+  public static java.util.Optional<Normalization> fromMetadata(java.util.Map<String, String> metadata) {
+    String mean = metadata.get("normalize_mean");
+    String std = metadata.get("normalize_std");
+    if (mean == null || std == null) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(new Normalization(parse(mean), parse(std)));
+  }
+
+  private static float[] parse(String csv) {
+    String[] parts = csv.split(",");
+    float[] values = new float[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      values[i] = Float.parseFloat(parts[i].trim());
+    }
+    return values;
+  }
+
   /** Writes the image's normalized pixels to {@code dest[offset ...]} in HWC order. */
   public void write(RgbImage image, float[] dest, int offset) {
     byte[] px = image.pixels();

@@ -18,7 +18,8 @@ import java.util.List;
 record RunData(DataLoader train, DataLoader val, List<String> classes, Normalization normalization) implements
     AutoCloseable {
 
-  static RunData open(RunConfig.DataConfig config) throws IOException {
+  /** @param normalization the resolved normalization (config, else the weights' record, else ImageNet) */
+  static RunData open(RunConfig.DataConfig config, Normalization normalization) throws IOException {
     Path root = Path.of(config.root());
     if (config.generateDemo() && !Files.exists(root)) {
       DemoDataset.generate(root, 40, 12, 0);
@@ -40,7 +41,6 @@ record RunData(DataLoader train, DataLoader val, List<String> classes, Normaliza
       throw new IOException(root + ": train and val hold different classes: " + train.classes() + " vs "
           + val.classes());
     }
-    Normalization normalization = normalization(config.normalize());
     Pipeline trainPipeline = Pipelines.of(config.trainTransforms(), normalization, "data.train_transforms");
     Pipeline valPipeline = Pipelines.of(config.valTransforms(), normalization, "data.val_transforms");
     if (trainPipeline.size() != valPipeline.size()) {
@@ -56,6 +56,9 @@ record RunData(DataLoader train, DataLoader val, List<String> classes, Normaliza
   }
 
   static Normalization normalization(RunConfig.NormalizeConfig config) {
+    if (config == null) {
+      return Normalization.IMAGENET;
+    }
     if (config.mean() != null) {
       return new Normalization(floats(config.mean()), floats(config.std()));
     }

@@ -3,6 +3,7 @@ package dev.tfjtransfer.run;
 import dev.tfjtransfer.config.ConfigLoader;
 import dev.tfjtransfer.config.RunConfig;
 import dev.tfjtransfer.data.Batch;
+import dev.tfjtransfer.data.Normalization;
 import dev.tfjtransfer.data.DataLoader;
 import dev.tfjtransfer.nn.BatchNormPolicy;
 import dev.tfjtransfer.nn.LoadMode;
@@ -46,7 +47,7 @@ import java.util.Set;
  * uninterrupted run would have.
  */
 public final class TrainingRun {
-  private final RunConfig config;
+  private RunConfig config;
   private final Path runDir;
   private final PrintStream out;
   private final boolean interactive;
@@ -82,8 +83,12 @@ public final class TrainingRun {
 
   private Outcome execute(boolean resuming) throws IOException {
     long start = System.nanoTime();
+    StateDict weights = config.model().weights() == null ? null : StateDict.read(Path.of(config.model().weights()));
+    Normalization normalization = resolveNormalization(weights);
+    config = config.withData(config.data().withNormalize(RunConfig.NormalizeConfig.of(normalization.mean(),
+        normalization.std())));
     Files.createDirectories(runDir);
-    try (RunData data = RunData.open(config.data()); Model model = buildModel(data);
+    try (RunData data = RunData.open(config.data(), normalization); Model model = buildModel(data, weights);
         TensorBoardLogger tensorBoard = new TensorBoardLogger(runDir.resolve("tensorboard"))) {
       if (!resuming) {
         Files.writeString(runDir.resolve("config.yaml"), ConfigLoader.toYaml(config));
@@ -158,7 +163,16 @@ public final class TrainingRun {
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
-  private Model buildModel(RunData data) throws IOException {
+  /** data.normalize if set, else what the weights record (Keras' caffe mean), else ImageNet's. */
+  private Normalization resolveNormalization(StateDict weights) {
+    if (config.data().normalize() != null) {
+      return RunData.normalization(config.data().normalize());
+    }
+    return weights == null ? Normalization.IMAGENET
+        : Normalization.fromMetadata(weights.metadata()).orElse(Normalization.IMAGENET);
+  }
+
+  private Model buildModel(RunData data, StateDict weights) throws IOException {
     int classes = data.classes().size();
     if (config.model().numClasses() != null && config.model().numClasses() != classes) {
       throw new IllegalArgumentException("model.num_classes is " + config.model().numClasses() + " but "
@@ -169,8 +183,7 @@ public final class TrainingRun {
     Model model = ModelZoo.create(config.model().arch(), headSpec(classes), size, size,
         new SessionOptions(config.threads(), 2));
     model.setInitSeed(config.seed());
-    if (config.model().weights() != null) {
-      StateDict weights = StateDict.read(Path.of(config.model().weights()));
+    if (weights != null) {
       LoadReport report = model.loadStateDict(weights, config.model().strict() ? LoadMode.STRICT
           : LoadMode.SKIP_MISMATCHED);
       out.printf("loaded %d tensors from %s%s%n", report.loaded().size(), config.model().weights(),

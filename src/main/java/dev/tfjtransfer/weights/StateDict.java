@@ -54,12 +54,14 @@ public final class StateDict {
 
   /**
    * Reads a weights file, detecting its format from its first bytes: safetensors, a PyTorch zip
-   * archive (torch >= 1.6) or a legacy PyTorch pickle stream.
+   * archive (torch >= 1.6), a legacy PyTorch pickle stream, or Keras HDF5 weights (converted, the
+   * architecture detected from the layer names).
    */
   public static StateDict read(Path file) throws IOException {
     return switch (WeightFormat.detect(file)) {
       case SAFETENSORS -> Safetensors.read(file);
       case TORCH_ZIP, TORCH_LEGACY -> TorchPth.read(file);
+      case KERAS_H5 -> KerasConversion.convert(file, null);
     };
   }
 
@@ -67,13 +69,15 @@ public final class StateDict {
   public enum WeightFormat {
     SAFETENSORS,
     TORCH_ZIP,
-    TORCH_LEGACY;
+    TORCH_LEGACY,
+    KERAS_H5;
 
     static WeightFormat detect(Path file) throws IOException {
       if (!Files.isRegularFile(file)) {
         throw new IOException(file + ": no such weights file");
       }
       byte[] head = new byte[10];
+      // 10 bytes: enough for the zip, pickle, HDF5 and safetensors signatures
       int n;
       try (InputStream in = Files.newInputStream(file)) {
         n = in.readNBytes(head, 0, head.length);
@@ -84,10 +88,13 @@ public final class StateDict {
       if (n >= 2 && (head[0] & 0xff) == 0x80 && head[1] >= 2) {
         return TORCH_LEGACY;
       }
+      if (KerasH5.isHdf5(head, n)) {
+        return KERAS_H5;
+      }
       if (n >= 9 && head[8] == '{') {
         return SAFETENSORS;
       }
-      throw new InvalidWeightsFileException(file, "not a safetensors file, PyTorch zip archive or PyTorch pickle"
+      throw new InvalidWeightsFileException(file, "not a safetensors file, PyTorch zip archive, PyTorch pickle or Keras .h5"
           + " (first bytes " + hex(head, n) + ")");
     }
 

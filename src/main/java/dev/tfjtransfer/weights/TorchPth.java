@@ -36,7 +36,7 @@ public final class TorchPth {
     return switch (StateDict.WeightFormat.detect(file)) {
       case TORCH_ZIP -> readZip(file);
       case TORCH_LEGACY -> readLegacy(file);
-      case SAFETENSORS -> throw new InvalidWeightsFileException(file, "is safetensors, not a PyTorch .pth file");
+      case SAFETENSORS, KERAS_H5 -> throw new InvalidWeightsFileException(file, "is not a PyTorch .pth file");
     };
   }
 

@@ -14,7 +14,8 @@ public final class ModelZoo {
   /** ImageNet input size the zoo builds for unless told otherwise. */
   public static final int DEFAULT_IMAGE_SIZE = 224;
 
-  public static final List<String> ARCHITECTURES = List.of("vgg16", "resnet18", "resnet34", "resnet50");
+  public static final List<String> ARCHITECTURES = List.of("vgg16", "resnet18", "resnet34", "resnet50",
+      "resnet50_keras");
 
   private ModelZoo() {}
 
@@ -33,6 +34,7 @@ public final class ModelZoo {
       case "resnet18" -> new ResNet(ResNet.Depth.RESNET18, head);
       case "resnet34" -> new ResNet(ResNet.Depth.RESNET34, head);
       case "resnet50" -> new ResNet(ResNet.Depth.RESNET50, head);
+      case "resnet50_keras" -> new ResNet50Keras(head);
       default -> throw new IllegalArgumentException("unknown architecture '" + architecture + "'; expected one of "
           + ARCHITECTURES);
     };
@@ -45,6 +47,9 @@ public final class ModelZoo {
   public static String headPrefix(String architecture, HeadSpec head) {
     if (architecture.startsWith("vgg")) {
       return head.isMlp() ? "classifier" : "classifier.6";
+    }
+    if (architecture.equals("resnet50_keras")) {
+      return "predictions";
     }
     if (architecture.startsWith("resnet")) {
       return "fc";

@@ -82,8 +82,11 @@ class TrainingRunTest {
     assertEquals("resnet18", best.metadata().get("arch"));
     assertArrayEquals(new long[] {3, 512}, best.get("fc.weight").shape());
     assertTrue(log.toString().contains("best val acc"), log.toString());
-    // the resolved config in the run directory parses back to the same config
-    assertEquals(config, ConfigLoader.load(run.resolve("config.yaml"), List.of()));
+    // the resolved config in the run directory parses back to the same config, with the
+    // normalization it resolved (ImageNet's here) written out
+    RunConfig resolved = ConfigLoader.load(run.resolve("config.yaml"), List.of());
+    assertEquals(0.229, resolved.data().normalize().std().get(0), 1e-6);
+    assertEquals(config.withData(config.data().withNormalize(resolved.data().normalize())), resolved);
     checkTensorBoard(run, csv);
   }
 

@@ -1,0 +1,133 @@
+package dev.tfjtransfer.zoo;
+
+import dev.tfjtransfer.nn.AdaptiveAvgPool2d;
+import dev.tfjtransfer.nn.BatchNorm2d;
+import dev.tfjtransfer.nn.Conv2D;
+import dev.tfjtransfer.nn.Dense;
+import dev.tfjtransfer.nn.Flatten;
+import dev.tfjtransfer.nn.Layer;
+import dev.tfjtransfer.nn.LayerContext;
+import dev.tfjtransfer.nn.MaxPool2d;
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * keras.applications.ResNet50, kept apart from torchvision's: ResNet v1 (a downsampling block's
+ * stride is in its first 1x1 convolution, not the 3x3), biases on every convolution, BatchNorm
+ * epsilon 1.001e-5 (momentum 0.99 in Keras' convention), and Keras' flat layer names
+ * ({@code conv1_conv}, {@code conv2_block1_0_conv}, ..., {@code predictions}) as parameter names.
+ */
+public final class ResNet50Keras extends Layer {
+  static final float EPS = 1.001e-5f;
+  static final float MOMENTUM = 0.01f;
+  private static final int[][] STAGES = {{2, 64, 3}, {3, 128, 4}, {4, 256, 6}, {5, 512, 3}};
+
+  private final List<Layer> layers = new ArrayList<>();
+  private final AdaptiveAvgPool2d avgPool;
+  private final Flatten flatten = new Flatten("flatten");
+  private final Layer predictions;
+
+  public ResNet50Keras(HeadSpec head) {
+    super("");
+    layers.add(Conv2D.builder("conv1_conv").setChannels(3, 64).setKernel(7).optStride(2).optPadding(3).build());
+    layers.add(new BatchNorm2d("conv1_bn", 64, EPS, MOMENTUM));
+    layers.add(new Relu("conv1_relu"));
+    layers.add(new MaxPool2d("pool1_pool", 3, 2, 1));
+    long channels = 64;
+    for (int[] stage : STAGES) {
+      for (int b = 1; b <= stage[2]; b++) {
+        int stride = b == 1 && stage[0] > 2 ? 2 : 1;
+        layers.add(new Block("conv" + stage[0] + "_block" + b, channels, stage[1], stride, b == 1));
+        channels = 4L * stage[1];
+      }
+    }
+    if (head.isMlp()) {
+      avgPool = new AdaptiveAvgPool2d("avg_pool", head.pool(), head.pool());
+      predictions = Heads.mlp("predictions", channels * head.pool() * head.pool(), head);
+    } else {
+      avgPool = new AdaptiveAvgPool2d("avg_pool", 1, 1);
+      predictions = new Dense("predictions", channels, head.numClasses());
+    }
+  }
+
+  @Override
+  public List<Layer> children() {
+    List<Layer> all = new ArrayList<>(layers);
+    all.add(avgPool);
+    all.add(predictions);
+    return all;
+  }
+
+  @Override
+  protected Operand<TFloat32> call(LayerContext context, Operand<TFloat32> input) {
+    Operand<TFloat32> x = input;
+    for (Layer layer : layers) {
+      x = layer.apply(context, x);
+    }
+    return predictions.apply(context, flatten.apply(context, avgPool.apply(context, x)));
+  }
+
+  /** A ReLU layer under Keras' name for it. */
+  private static final class Relu extends Layer {
+    Relu(String name) {
+      super(name);
+    }
+
+    @Override
+    protected Operand<TFloat32> call(LayerContext context, Operand<TFloat32> input) {
+      return context.tf().nn.relu(input);
+    }
+  }
+
+  /**
+   * Keras' block1: 1x1 (with the stride), 3x3 'same', 1x1 expand x4, plus a 1x1 projection shortcut
+   * ({@code _0_conv}) in a stage's first block. Its layers keep Keras' flat names, so the block
+   * itself adds no name level.
+   */
+  private static final class Block extends Layer {
+    private final List<Layer> shortcut = new ArrayList<>();
+    private final List<Layer> residual = new ArrayList<>();
+
+    Block(String prefix, long inplanes, long filters, int stride, boolean projection) {
+      super("");
+      if (projection) {
+        shortcut.add(conv(prefix + "_0_conv", inplanes, 4 * filters, 1, stride, 0));
+        shortcut.add(new BatchNorm2d(prefix + "_0_bn", 4 * filters, EPS, MOMENTUM));
+      }
+      residual.add(conv(prefix + "_1_conv", inplanes, filters, 1, stride, 0));
+      residual.add(new BatchNorm2d(prefix + "_1_bn", filters, EPS, MOMENTUM));
+      residual.add(new Relu(prefix + "_1_relu"));
+      residual.add(conv(prefix + "_2_conv", filters, filters, 3, 1, 1));
+      residual.add(new BatchNorm2d(prefix + "_2_bn", filters, EPS, MOMENTUM));
+      residual.add(new Relu(prefix + "_2_relu"));
+      residual.add(conv(prefix + "_3_conv", filters, 4 * filters, 1, 1, 0));
+      residual.add(new BatchNorm2d(prefix + "_3_bn", 4 * filters, EPS, MOMENTUM));
+    }
+
+    private static Conv2D conv(String name, long in, long out, int kernel, int stride, int padding) {
+      return Conv2D.builder(name).setChannels(in, out).setKernel(kernel).optStride(stride).optPadding(padding).build();
+    }
+
+    @Override
+    public List<Layer> children() {
+      List<Layer> all = new ArrayList<>(shortcut);
+      all.addAll(residual);
+      return all;
+    }
+
+    @Override
+    protected Operand<TFloat32> call(LayerContext context, Operand<TFloat32> input) {
+      Operand<TFloat32> y = input;
+      for (Layer layer : residual) {
+        y = layer.apply(context, y);
+      }
+      Operand<TFloat32> s = input;
+      for (Layer layer : shortcut) {
+        s = layer.apply(context, s);
+      }
+      return context.tf().nn.relu(context.tf().math.add(y, s));
+    }
+  }
+}
