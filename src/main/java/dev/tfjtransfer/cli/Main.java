@@ -22,13 +22,23 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       // one clear line for the user; the stack trace only on request
-      commandLine.getErr().println("error: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+      commandLine.getErr().println("error: " + describe(e));
       if (System.getenv("TFJ_DEBUG") != null) {
         e.printStackTrace(commandLine.getErr());
       }
       return 1;
     });
     return cli;
+  }
+
+  private static String describe(Exception e) {
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return e.getMessage() + ": no such file or directory";
+    }
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return e.getMessage() + ": permission denied";
+    }
+    return e.getMessage() != null ? e.getMessage() : e.toString();
   }
 
   @Override
