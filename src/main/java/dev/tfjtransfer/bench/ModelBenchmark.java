@@ -34,7 +34,7 @@ import org.tensorflow.types.TInt32;
 public final class ModelBenchmark {
   /** What to measure. */
   public record Config(String model, String mode, int batch, int size, int threads, int warmup, int steps,
-      double timeBudgetSeconds) {}
+      double timeBudgetSeconds, SessionOptions.Precision precision) {}
 
   private ModelBenchmark() {}
 
@@ -42,7 +42,7 @@ public final class ModelBenchmark {
     String loadBefore = loadAverage();
     resetPeakRss();
     try (Model model = ModelZoo.create(c.model(), HeadSpec.linear(2), c.size(), c.size(),
-        new SessionOptions(c.threads(), 2))) {
+        new SessionOptions(c.threads(), 2, c.precision()))) {
       model.initialize(0);
       SplittableRandom random = new SplittableRandom(0);
       float[] images = new float[c.batch() * c.size() * c.size() * 3];
@@ -67,7 +67,7 @@ public final class ModelBenchmark {
           : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
       return new BenchResult(c.model(), c.mode(), c.batch(), c.size(), c.threads(), c.warmup(), times.length, median,
           c.batch() / median, sorted[0], sorted[sorted.length - 1], Arrays.stream(times).average().orElse(0),
-          peakRssMb(), "f32", "synthetic", loadBefore);
+          peakRssMb(), c.precision().name().toLowerCase(java.util.Locale.ROOT), "synthetic", loadBefore);
     }
   }
 

@@ -3,6 +3,7 @@ package dev.tfjtransfer.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tfjtransfer.bench.BenchResult;
 import dev.tfjtransfer.bench.ModelBenchmark;
+import dev.tfjtransfer.nn.SessionOptions;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -41,8 +42,19 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--time-budget", defaultValue = "60", description = "seconds of timed steps per config, at least 3")
   double timeBudget;
 
+  @Option(names = "--precision", defaultValue = "f32", description = "f32 or bf16 (oneDNN auto mixed precision)")
+  String precision;
+
   @Option(names = "--quick", description = "warm-up 2, 5 steps, 15 s budget (the peer's --quick)")
   boolean quick;
+
+  private SessionOptions.Precision precision() {
+    return switch (precision) {
+      case "f32" -> SessionOptions.Precision.F32;
+      case "bf16" -> SessionOptions.Precision.BF16;
+      default -> throw new IllegalArgumentException("--precision takes f32 or bf16; received: " + precision);
+    };
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -53,7 +65,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         int b = mode.equals("eval") ? evalBatch : batch;
         BenchResult r = ModelBenchmark.run(new ModelBenchmark.Config(model, mode, b, size, threads,
-            quick ? 2 : warmup, quick ? 5 : steps, quick ? 15 : timeBudget));
+            quick ? 2 : warmup, quick ? 5 : steps, quick ? 15 : timeBudget, precision()));
         System.out.println(JSON.writeValueAsString(r));
       }
     }
