@@ -27,8 +27,10 @@ public final class MaxPool2d extends Layer {
   protected Operand<TFloat32> call(LayerContext context, Operand<TFloat32> input) {
     Ops tf = context.tf();
     Operand<TFloat32> x = padding > 0 ? Padding.spatial(tf, input, padding, Float.NEGATIVE_INFINITY) : input;
-    return tf.nn.maxPool(x, tf.constant(new int[] {1, kernel, kernel, 1}), tf.constant(new int[] {1, stride, stride, 1}),
-        "VALID");
+    // the v1 MaxPool op with attributes (TF Java only wraps MaxPoolV2): oneDNN has a kernel for it
+    return tf.scope().opBuilder("MaxPool", "MaxPool").addInput(x.asOutput())
+        .setAttr("ksize", new long[] {1, kernel, kernel, 1}).setAttr("strides", new long[] {1, stride, stride, 1})
+        .setAttr("padding", "VALID").build().<TFloat32>output(0);
   }
 
   @Override

@@ -14,6 +14,12 @@ final class Padding {
    */
   static Operand<TFloat32> spatial(Ops tf, Operand<TFloat32> x, int amount, float value) {
     int[][] paddings = {{0, 0}, {amount, amount}, {amount, amount}, {0, 0}};
-    return tf.pad(x, tf.constant(paddings), tf.constant(value));
+    if (value != 0f) {
+      return tf.pad(x, tf.constant(paddings), tf.constant(value));
+    }
+    // zero padding as the v1 Pad op (TF Java only wraps PadV2): oneDNN's graph rewrite fuses
+    // Pad + Conv2D into one convolution, which it does not do for PadV2
+    return tf.scope().opBuilder("Pad", "Pad").addInput(x.asOutput()).addInput(tf.constant(paddings).asOutput())
+        .build().<TFloat32>output(0);
   }
 }

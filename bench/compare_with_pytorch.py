@@ -1,0 +1,81 @@
+#!/usr/bin/python3
+"""Runs the PyTorch peer (../shared/peers/pytorch/bench.py) and this project's `bench` back to back,
+config by config, on the same machine, and prints one table with the ratios.
+
+The machine is shared and noisy: each (model, mode) pair is measured --repeats times alternating
+peer and project, and the table shows medians with the min-max spread; the 1-minute load average
+is printed before each measurement so contaminated numbers can be spotted.
+
+Usage (from the repository root, after `mvn -q package -DskipTests`):
+  /usr/bin/python3 bench/compare_with_pytorch.py [--models resnet18,resnet50,vgg16]
+      [--modes eval,frozen,full] [--repeats 2] [--precision f32|bf16] [--peer PATH] [--quick]
+Needs Debian's python3-torch and python3-torchvision (tests/install-deps.sh installs them).
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
+def run_json(command):
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--models", default="resnet18,resnet50,vgg16")
+    p.add_argument("--modes", default="eval,frozen,full")
+    p.add_argument("--repeats", type=int, default=2)
+    p.add_argument("--precision", default="f32")
+    p.add_argument("--peer", default=os.path.join(ROOT, "..", "shared", "peers", "pytorch", "bench.py"))
+    p.add_argument("--steps", type=int, default=5, help="timed steps per config (the peer's --quick uses 5)")
+    args = p.parse_args()
+    jar = os.path.join(ROOT, "target", "tfj-transfer.jar")
+    if not os.path.exists(jar):
+        sys.exit(f"{jar} is missing: run `mvn -q package -DskipTests` first")
+    if not os.path.exists(args.peer):
+        sys.exit(f"{args.peer} is missing: pass --peer PATH/bench.py")
+    rows = {}
+    for model in args.models.split(","):
+        for mode in args.modes.split(","):
+            for r in range(args.repeats):
+                before = loadavg()
+                torch = run_json(["/usr/bin/python3", args.peer, "--quick", "--steps", str(args.steps),
+                                  "--models", model, "--modes", mode])[0]
+                ours = run_json(["java", "-jar", jar, "bench", "--models", model, "--modes", mode,
+                                 "--warmup", "2", "--steps", str(args.steps), "--time-budget", "15",
+                                 "--precision", args.precision])[0]
+                entry = rows.setdefault((model, mode), {"torch": [], "ours": [], "ratio": [], "load": [],
+                                                        "batch": ours["batch"], "rss": []})
+                entry["torch"].append(torch["images_per_s"])
+                entry["ours"].append(ours["images_per_s"])
+                entry["ratio"].append(ours["images_per_s"] / torch["images_per_s"])
+                entry["load"].append(before)
+                entry["rss"].append(ours["peak_rss_mb"])
+                print(f"# {model} {mode} run {r + 1}: torch {torch['images_per_s']:.1f} img/s, "
+                      f"tfj-transfer {ours['images_per_s']:.1f} img/s ({args.precision}), load {before:.2f}",
+                      file=sys.stderr)
+
+    def fmt(values):
+        return f"{statistics.median(values):7.1f} ({min(values):.1f}-{max(values):.1f})"
+
+    print(f"| model | mode | batch | PyTorch img/s | tfj-transfer {args.precision} img/s | ratio | peak RSS MB | load 1m |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (model, mode), e in rows.items():
+        print(f"| {model} | {mode} | {e['batch']} | {fmt(e['torch'])} | {fmt(e['ours'])} | "
+              f"{statistics.median(e['ratio']):.2f}x ({min(e['ratio']):.2f}-{max(e['ratio']):.2f}) | "
+              f"{max(e['rss'])} | {min(e['load']):.2f}-{max(e['load']):.2f} |")
+
+
+if __name__ == "__main__":
+    main()
