@@ -14,6 +14,8 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     System.setProperty("java.awt.headless", "true");
+    // warnings (e.g. a skipped unreadable image) as one line each on stderr
+    System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%n");
     System.exit(commandLine().execute(args));
   }
 

@@ -15,8 +15,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The run directory's weight files. {@code best.safetensors}: the best validation weights, keyed
- * by torchvision names (loadable by PyTorch). {@code last.safetensors}: weights, optimizer state
+ * The run directory's weight files. {@code best.safetensors} (written by
+ * {@link dev.tfjtransfer.train.callbacks.ModelCheckpoint}): the best validation weights, keyed by
+ * torchvision names (loadable by PyTorch). {@code last.safetensors}: weights, optimizer state
  * ({@code optimizer/...} keys) and, in its metadata, the trainer's counters and the history, for
  * {@code --resume}. Both are written to a temporary file and renamed.
  */
@@ -31,17 +32,6 @@ final class Checkpoints {
 
   /** What {@code last.safetensors} holds besides tensors. */
   record Resume(TrainerState state, List<EpochMetrics> history) {}
-
-  static void writeBest(Path runDir, Trainer trainer, List<String> classes) throws IOException {
-    StateDict best = trainer.bestWeights();
-    StateDict out = new StateDict();
-    best.tensors().forEach(out::put);
-    out.metadata().put("arch", trainer.model().architecture());
-    out.metadata().put("classes", JSON.writeValueAsString(classes));
-    out.metadata().put("epoch", String.valueOf(trainer.state().bestEpoch()));
-    out.metadata().put("val_accuracy", String.valueOf(trainer.state().bestValAccuracy()));
-    Safetensors.write(out, runDir.resolve(BEST));
-  }
 
   static void writeLast(Path runDir, Trainer trainer, List<EpochMetrics> history) throws IOException {
     StateDict out = trainer.model().stateDict();

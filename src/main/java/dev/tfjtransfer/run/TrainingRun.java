@@ -20,6 +20,7 @@ import dev.tfjtransfer.train.callbacks.CsvLogger;
 import dev.tfjtransfer.train.callbacks.CurvePlots;
 import dev.tfjtransfer.train.callbacks.EarlyStopping;
 import dev.tfjtransfer.train.callbacks.ImageGrid;
+import dev.tfjtransfer.train.callbacks.ModelCheckpoint;
 import dev.tfjtransfer.train.callbacks.ProgressReporter;
 import dev.tfjtransfer.train.callbacks.TensorBoardLogger;
 import dev.tfjtransfer.data.RgbImage;
@@ -37,6 +38,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -227,7 +229,9 @@ public final class TrainingRun {
     callbacks.add(new ProgressReporter(out, interactive));
     callbacks.add(new CsvLogger(runDir.resolve("metrics.csv"), List.copyOf(groupNames)));
     callbacks.add(new CurvePlots(runDir, previous));
-    callbacks.add(new CheckpointWriter(runDir, data.classes(), previous));
+    callbacks.add(new ModelCheckpoint(runDir.resolve(Checkpoints.BEST), Map.of("arch", config.model().arch(),
+        "classes", String.join(",", data.classes()))));
+    callbacks.add(new LastCheckpoint(runDir, previous));
     if (config.earlyStopping() != null) {
       callbacks.add(new EarlyStopping(config.earlyStopping().patience()));
     }
@@ -276,15 +280,13 @@ public final class TrainingRun {
         data.normalization());
   }
 
-  /** Writes best.safetensors when validation improves and last.safetensors after every epoch. */
-  private static final class CheckpointWriter implements Callback {
+  /** Writes last.safetensors (weights, optimizer state, counters, history) after every epoch. */
+  private static final class LastCheckpoint implements Callback {
     private final Path runDir;
-    private final List<String> classes;
     private final List<EpochMetrics> history;
 
-    CheckpointWriter(Path runDir, List<String> classes, List<EpochMetrics> previous) {
+    LastCheckpoint(Path runDir, List<EpochMetrics> previous) {
       this.runDir = runDir;
-      this.classes = classes;
       this.history = new ArrayList<>(previous);
     }
 
@@ -296,9 +298,6 @@ public final class TrainingRun {
     @Override
     public boolean onEpochEnd(Trainer trainer, EpochMetrics train, EpochMetrics val) {
       try {
-        if (trainer.state().bestEpoch() == val.epoch()) {
-          Checkpoints.writeBest(runDir, trainer, classes);
-        }
         Checkpoints.writeLast(runDir, trainer, history);
       } catch (IOException e) {
         throw new UncheckedIOException(e);

@@ -159,6 +159,34 @@ public final class Trainer {
     return history;
   }
 
+  /**
+   * Keras' {@code train_on_batch}: one optimizer step on normalized NHWC images at the schedule's
+   * current learning rates.
+   */
+  public TrainingStep.StepResult trainOnBatch(float[] images, int[] labels) {
+    if (step == null) {
+      throw new IllegalStateException("call compile before trainOnBatch");
+    }
+    Shape shape = Shape.of(labels.length, model.images().shape().get(1), model.images().shape().get(2), 3);
+    double[] lrs = learningRates().stream().mapToDouble(Double::doubleValue).toArray();
+    try (TFloat32 x = TFloat32.tensorOf(shape); TInt32 y = TInt32.vectorOf(labels)) {
+      x.asRawTensor().data().asFloats().write(images);
+      TrainingStep.StepResult result = step.run(x, y, lrs, state.globalStep());
+      state = state.afterStep();
+      return result;
+    }
+  }
+
+  /** Writes the model's weights (state_dict) as safetensors, through a temporary file. */
+  public void save(java.nio.file.Path file) throws java.io.IOException {
+    dev.tfjtransfer.weights.Safetensors.write(model.stateDict(), file);
+  }
+
+  /** Loads weights saved by {@link #save} (or any state_dict file), strictly. */
+  public void load(java.nio.file.Path file) throws java.io.IOException {
+    model.loadStateDict(StateDict.read(file), dev.tfjtransfer.nn.LoadMode.STRICT);
+  }
+
   /** Loads the weights of the best validation epoch seen so far, if any. */
   public void restoreBestWeights() {
     if (bestWeights != null) {

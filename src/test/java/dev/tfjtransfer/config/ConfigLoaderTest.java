@@ -35,7 +35,7 @@ class ConfigLoaderTest {
     ConfigException e = fails("stages:\n  - epochs: 0\n");
     assertTrue(e.getMessage().contains("stages[].epochs must be in [1.0, 100000.0]; received: 0"), e.getMessage());
     ConfigException arch = fails("model:\n  arch: resnet19\n");
-    assertTrue(arch.getMessage().contains("model.arch must be one of vgg16, resnet18, resnet34, resnet50; received:"
+    assertTrue(arch.getMessage().contains("model.arch must be one of vgg16, resnet18, resnet34, resnet50, resnet50_keras; received:"
         + " resnet19"), arch.getMessage());
   }
 

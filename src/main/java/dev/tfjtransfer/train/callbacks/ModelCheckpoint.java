@@ -1,0 +1,45 @@
+package dev.tfjtransfer.train.callbacks;
+
+import dev.tfjtransfer.train.Callback;
+import dev.tfjtransfer.train.EpochMetrics;
+import dev.tfjtransfer.train.Trainer;
+import dev.tfjtransfer.weights.Safetensors;
+import dev.tfjtransfer.weights.StateDict;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Keras' {@code ModelCheckpoint(save_best_only=True)}: whenever validation accuracy improves, the
+ * best weights go to a safetensors file (torchvision names, loadable by PyTorch), written to a
+ * temporary file and renamed so a crash never leaves a partial file.
+ */
+public final class ModelCheckpoint implements Callback {
+  private final Path file;
+  private final Map<String, String> metadata;
+
+  /** @param metadata stored with the weights (architecture, class names, ...) */
+  public ModelCheckpoint(Path file, Map<String, String> metadata) {
+    this.file = file;
+    this.metadata = Map.copyOf(metadata);
+  }
+
+  @Override
+  public boolean onEpochEnd(Trainer trainer, EpochMetrics train, EpochMetrics val) {
+    if (trainer.state().bestEpoch() != val.epoch()) {
+      return false;
+    }
+    StateDict out = new StateDict();
+    trainer.bestWeights().tensors().forEach(out::put);
+    out.metadata().putAll(metadata);
+    out.metadata().put("epoch", String.valueOf(val.epoch()));
+    out.metadata().put("val_accuracy", String.valueOf(val.accuracy()));
+    try {
+      Safetensors.write(out, file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(file + ": cannot write the best weights", e);
+    }
+    return false;
+  }
+}
