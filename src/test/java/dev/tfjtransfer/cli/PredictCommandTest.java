@@ -1,0 +1,69 @@
+package dev.tfjtransfer.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tfjtransfer.data.DemoDataset;
+import dev.tfjtransfer.nn.Model;
+import dev.tfjtransfer.weights.Safetensors;
+import dev.tfjtransfer.zoo.HeadSpec;
+import dev.tfjtransfer.zoo.ModelZoo;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** predict: one JSON object per readable image, in sorted file order; other files reported on stderr. */
+class PredictCommandTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void printsJsonPerImageAndSkipsUnreadableFiles() throws Exception {
+    DemoDataset.generate(dir.resolve("data"), 1, 1, 3);
+    Path images = Files.createDirectories(dir.resolve("images"));
+    for (String cls : DemoDataset.CLASSES) {
+      Files.copy(dir.resolve("data/val/" + cls + "/" + cls + "_000.jpg"), images.resolve(cls + ".jpg"));
+    }
+    Files.writeString(images.resolve("notes.txt"), "not an image");
+    try (Model model = ModelZoo.create("resnet18", HeadSpec.linear(3))) {
+      model.initialize(1);
+      Safetensors.write(model.stateDict(), dir.resolve("w.safetensors"));
+    }
+    PrintStream savedOut = System.out;
+    PrintStream savedErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true));
+    System.setErr(new PrintStream(err, true));
+    int code;
+    try {
+      code = Main.commandLine().execute("predict", "--arch", "resnet18", "--num-classes", "3", "--weights",
+          dir.resolve("w.safetensors").toString(), "--images", images.toString(), "--top", "2", "--output-logits");
+    } finally {
+      System.setOut(savedOut);
+      System.setErr(savedErr);
+    }
+    assertEquals(0, code, err.toString());
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : out.toString().split("\n")) {
+      lines.add(new ObjectMapper().readTree(line));
+    }
+    assertEquals(List.of("checkers.jpg", "discs.jpg", "stripes.jpg"),
+        lines.stream().map(l -> l.get("file").asText()).toList());
+    for (JsonNode line : lines) {
+      assertEquals(2, line.get("top").size());
+      double p0 = line.get("top").get(0).get("prob").asDouble();
+      double p1 = line.get("top").get(1).get("prob").asDouble();
+      assertTrue(p0 >= p1 && p0 <= 1 && p1 >= 0);
+      assertEquals(3, line.get("logits").size());
+    }
+    assertTrue(err.toString().contains("notes.txt") && err.toString().contains("1 of 4 files"), err.toString());
+  }
+}
