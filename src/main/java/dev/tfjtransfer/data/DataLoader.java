@@ -78,6 +78,17 @@ public final class DataLoader implements AutoCloseable {
     return skipped.get();
   }
 
+  /** The sample indices of each batch of epoch {@code epoch}, in the order {@link #epoch} yields them. */
+  public java.util.List<int[]> batchIndices(int epoch) {
+    int[] order = order(epoch);
+    java.util.List<int[]> batches = new java.util.ArrayList<>();
+    for (int b = 0; b < batchesPerEpoch(); b++) {
+      int from = b * batchSize;
+      batches.add(Arrays.copyOfRange(order, from, Math.min(order.length, from + batchSize)));
+    }
+    return batches;
+  }
+
   /** The batches of epoch {@code epoch} (0-based); close the iterator to cancel prefetching. */
   public Epoch epoch(int epoch) {
     return new Epoch(epoch);

@@ -10,4 +10,24 @@ import java.util.SplittableRandom;
 @FunctionalInterface
 public interface ImageTransform {
   RgbImage apply(RgbImage image, SplittableRandom random);
+
+  /** Whether the output depends on the random source (crops, flips): such outputs cannot be cached. */
+  default boolean isRandom() {
+    return false;
+  }
+
+  /** Marks {@code transform} as random. */
+  static ImageTransform random(ImageTransform transform) {
+    return new ImageTransform() {
+      @Override
+      public RgbImage apply(RgbImage image, SplittableRandom random) {
+        return transform.apply(image, random);
+      }
+
+      @Override
+      public boolean isRandom() {
+        return true;
+      }
+    };
+  }
 }

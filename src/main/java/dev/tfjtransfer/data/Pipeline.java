@@ -36,6 +36,11 @@ public record Pipeline(List<ImageTransform> steps, Normalization normalization, 
     normalization.write(out, dest, offset);
   }
 
+  /** Whether every step is deterministic, so an image's output can be computed once and reused. */
+  public boolean isDeterministic() {
+    return steps.stream().noneMatch(ImageTransform::isRandom);
+  }
+
   public int floatsPerImage() {
     return size * size * 3;
   }

@@ -49,7 +49,7 @@ public final class Transforms {
     if (!(p >= 0 && p <= 1)) {
       throw new IllegalArgumentException("p must be in [0, 1]; received: p=" + p);
     }
-    return (image, random) -> random.nextDouble() < p ? flipHorizontal(image) : image;
+    return ImageTransform.random((image, random) -> random.nextDouble() < p ? flipHorizontal(image) : image);
   }
 
   /**
@@ -64,10 +64,10 @@ public final class Transforms {
       throw new IllegalArgumentException("need 0 < scale_min <= scale_max <= 1 and 0 < ratio_min <= ratio_max;"
           + " received: scale=(" + minScale + ", " + maxScale + "), ratio=(" + minRatio + ", " + maxRatio + ")");
     }
-    return (image, random) -> {
+    return ImageTransform.random((image, random) -> {
       int[] box = randomCropBox(image.width(), image.height(), minScale, maxScale, minRatio, maxRatio, random);
       return PilBilinear.resize(crop(image, box[0], box[1], box[2], box[3]), size, size);
-    };
+    });
   }
 
   public static ImageTransform randomResizedCrop(int size) {

@@ -42,7 +42,7 @@ public abstract class Layer {
       built = true;
     }
     Operand<TFloat32> output = call(context, input);
-    context.recordOutput(this, output.shape());
+    context.recordOutput(this, output);
     return output;
   }
 

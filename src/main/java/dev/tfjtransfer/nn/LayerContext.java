@@ -3,8 +3,8 @@ package dev.tfjtransfer.nn;
 import dev.tfjtransfer.weights.DType;
 import java.util.List;
 import org.tensorflow.Operand;
+import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 
@@ -20,20 +20,22 @@ public final class LayerContext {
   private final BatchNormPolicy batchNormPolicy;
   private final List<Op> updates;
   private final Operand<TInt64> seed;
+  private final java.util.Map<String, Operand<TFloat32>> outputs;
 
   LayerContext(Model model, String path, Mode mode, BatchNormPolicy batchNormPolicy, List<Op> updates,
-      Operand<TInt64> seed) {
+      Operand<TInt64> seed, java.util.Map<String, Operand<TFloat32>> outputs) {
     this.model = model;
     this.path = path;
     this.mode = mode;
     this.batchNormPolicy = batchNormPolicy;
     this.updates = updates;
     this.seed = seed;
+    this.outputs = outputs;
   }
 
   LayerContext enter(Layer layer) {
     String child = path.isEmpty() ? layer.name() : layer.name().isEmpty() ? path : path + "." + layer.name();
-    return new LayerContext(model, child, mode, batchNormPolicy, updates, seed);
+    return new LayerContext(model, child, mode, batchNormPolicy, updates, seed, outputs);
   }
 
   /** Ops that name what they create under this layer's path. */
@@ -81,9 +83,10 @@ public final class LayerContext {
     return model.createParameter(owner, name, dtype, torchShape, layout, kind, initializer);
   }
 
-  void recordOutput(Layer layer, Shape shape) {
+  void recordOutput(Layer layer, Operand<TFloat32> output) {
+    outputs.putIfAbsent(path, output);
     if (mode == Mode.INFERENCE) {
-      model.recordOutput(path, layer, shape);
+      model.recordOutput(path, layer, output.shape());
     }
   }
 }

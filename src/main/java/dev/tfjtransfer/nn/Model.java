@@ -39,6 +39,7 @@ public final class Model implements AutoCloseable {
   private final Map<String, SummaryRow> summaryRows = new LinkedHashMap<>();
   private final Set<String> assigned = new HashSet<>();
   private final Placeholder<TFloat32> images;
+  private final Forward inference;
   private final Operand<TFloat32> logits;
   private final ParameterIo io;
   private Session session;
@@ -47,8 +48,12 @@ public final class Model implements AutoCloseable {
   /** A layer's output as first seen in an inference call, for {@link #summary()}. */
   record SummaryRow(Layer layer, Shape outputShape) {}
 
-  /** The result of calling the model on a tensor: its output and the updates to run with it. */
-  public record Forward(Operand<TFloat32> output, List<Op> updates) {}
+  /**
+   * The result of calling the model on a tensor: its output, the updates to run with it, and every
+   * layer's output by path (an intermediate one can be fed instead of the input, e.g. cached
+   * backbone features).
+   */
+  public record Forward(Operand<TFloat32> output, List<Op> updates, Map<String, Operand<TFloat32>> outputs) {}
 
   private Model(String architecture, Layer root, long height, long width, SessionOptions sessionOptions) {
     this.architecture = architecture;
@@ -59,7 +64,8 @@ public final class Model implements AutoCloseable {
     this.io = new ParameterIo(tf);
     this.images = tf.withName("images").placeholder(TFloat32.class,
         Placeholder.shape(Shape.of(Shape.UNKNOWN_SIZE, height, width, 3)));
-    this.logits = call(images, Mode.INFERENCE, BatchNormPolicy.FROZEN_USE_RUNNING_STATS).output();
+    this.inference = call(images, Mode.INFERENCE, BatchNormPolicy.FROZEN_USE_RUNNING_STATS);
+    this.logits = inference.output();
   }
 
   /**
@@ -90,8 +96,10 @@ public final class Model implements AutoCloseable {
    */
   public Forward call(Operand<TFloat32> input, Mode mode, BatchNormPolicy batchNormPolicy, Operand<TInt64> seed) {
     List<Op> updates = new ArrayList<>();
-    LayerContext context = new LayerContext(this, "", mode, batchNormPolicy, updates, seed);
-    return new Forward(root.apply(context, input), Collections.unmodifiableList(updates));
+    Map<String, Operand<TFloat32>> outputs = new LinkedHashMap<>();
+    LayerContext context = new LayerContext(this, "", mode, batchNormPolicy, updates, seed, outputs);
+    Operand<TFloat32> output = root.apply(context, input);
+    return new Forward(output, Collections.unmodifiableList(updates), Collections.unmodifiableMap(outputs));
   }
 
   public String architecture() {
@@ -118,6 +126,11 @@ public final class Model implements AutoCloseable {
   /** The inference output on {@link #images()}. */
   public Operand<TFloat32> logits() {
     return logits;
+  }
+
+  /** The inference call on {@link #images()}, with every layer's output. */
+  public Forward inference() {
+    return inference;
   }
 
   public int numOutputs() {

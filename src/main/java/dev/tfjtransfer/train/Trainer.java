@@ -127,6 +127,67 @@ public final class Trainer {
       throw new IllegalStateException("call compile before fit");
     }
     checkClasses(train, val);
+    return fit(FeedSource.images(train), FeedSource.images(val), epochs, callbacks, restoreBest);
+  }
+
+  /**
+   * {@link #fit} for a frozen backbone (DL4J's featurize): the backbone's output for every
+   * training and validation image is computed once, and every epoch trains the head on those
+   * cached features. Gives the same weights as {@link #fit} when the backbone is frozen, its
+   * BatchNorm layers use running statistics and both pipelines are deterministic (no random crop
+   * or flip), which this checks.
+   */
+  public History fitOnCachedFeatures(DataLoader train, DataLoader val, int epochs, List<Callback> callbacks,
+      boolean restoreBest) {
+    if (step == null) {
+      throw new IllegalStateException("call compile before fit");
+    }
+    checkClasses(train, val);
+    // the head's top-level module (classifier, fc, predictions) is what follows the flatten layer
+    String head = headPrefix.split("\\.")[0];
+    if (!step.canStartFrom(FEATURES, head)) {
+      throw new IllegalStateException("cached features need every trainable weight inside '" + head
+          + "' and BatchNorm in running-statistics mode (batchnorm: frozen)");
+    }
+    for (DataLoader loader : List.of(train, val)) {
+      if (!loader.pipeline().isDeterministic()) {
+        throw new IllegalStateException("cached features need deterministic transforms; the pipeline has random crops"
+            + " or flips");
+      }
+    }
+    return fit(FeedSource.cached(train, features(train), FEATURES), FeedSource.cached(val, features(val), FEATURES),
+        epochs, callbacks, restoreBest);
+  }
+
+  /** The backbone output ({@value #FEATURES} layer of the inference graph) of every sample. */
+  private float[][] features(DataLoader loader) {
+    model.ensureInitialized();
+    Operand<TFloat32> output = model.inference().outputs().get(FEATURES);
+    float[][] rows = new float[loader.dataset().size()][];
+    try (DataLoader.Epoch it = loader.epoch(0)) {
+      while (it.hasNext()) {
+        Batch batch = it.next();
+        try (TFloat32 x = batch.imagesTensor();
+            Result r = model.session().runner().feed(model.images(), x).fetch(output).run()) {
+          TFloat32 f = (TFloat32) r.get(0);
+          int width = (int) f.shape().get(1);
+          float[] all = new float[batch.size() * width];
+          f.asRawTensor().data().asFloats().read(all);
+          for (int i = 0; i < batch.size(); i++) {
+            rows[batch.indices()[i]] = java.util.Arrays.copyOfRange(all, i * width, (i + 1) * width);
+          }
+        }
+      }
+    }
+    for (float[] row : rows) {
+      if (row == null) {
+        throw new IllegalStateException("an image could not be decoded: cached features need every image");
+      }
+    }
+    return rows;
+  }
+
+  private History fit(FeedSource train, FeedSource val, int epochs, List<Callback> callbacks, boolean restoreBest) {
     History history = new History();
     callbacks.forEach(c -> c.onFitBegin(this, epochs));
     if (state.epochsDone() == 0 && !state.initialValidationDone()) {
@@ -207,39 +268,41 @@ public final class Trainer {
 
   /** Loss and accuracy of the inference graph over {@code loader} (one pass, in its order). */
   public Evaluation evaluate(DataLoader loader) {
-    return evaluate(loader, 0, EpochMetrics.Phase.VAL, List.of());
+    return evaluate(FeedSource.images(loader), 0, EpochMetrics.Phase.VAL, List.of());
   }
 
-  private Evaluation evaluate(DataLoader loader, int epoch, EpochMetrics.Phase phase, List<Callback> callbacks) {
+  private Evaluation evaluate(FeedSource source, int epoch, EpochMetrics.Phase phase, List<Callback> callbacks) {
     model.ensureInitialized();
     long start = System.nanoTime();
     double lossSum = 0;
     int correct = 0;
     int images = 0;
-    int[] predictions = new int[loader.dataset().size()];
-    int[] labels = new int[loader.dataset().size()];
+    List<Integer> predictions = new ArrayList<>();
+    List<Integer> labels = new ArrayList<>();
     int batchIndex = 0;
-    int batches = loader.batchesPerEpoch();
+    int batches = source.batches();
+    Operand<TFloat32> target = source.startPath() == null ? model.images()
+        : model.inference().outputs().get(source.startPath());
     callbacks.forEach(c -> c.onPhaseBegin(this, phase, epoch, batches));
-    try (DataLoader.Epoch it = loader.epoch(epoch)) {
+    try (FeedSource.FeedEpoch it = source.epoch(epoch)) {
       while (it.hasNext()) {
-        Batch batch = it.next();
         batchIndex++;
-        if (batch.size() == 0) {
-          continue;
-        }
-        try (TFloat32 x = batch.imagesTensor(); TInt32 y = batch.labelsTensor();
-            Result r = model.session().runner().feed(model.images(), x).feed(evalLabels, y)
-                .fetch(evalLoss).fetch(evalCorrect).fetch(model.logits()).run()) {
-          lossSum += ((TFloat32) r.get(0)).getFloat() * batch.size();
-          correct += ((TInt32) r.get(1)).getInt();
-          TFloat32 logits = (TFloat32) r.get(2);
-          for (int i = 0; i < batch.size(); i++) {
-            predictions[images + i] = argmax(logits, i);
-            labels[images + i] = batch.labels()[i];
+        try (FeedSource.Feed feed = it.next()) {
+          if (feed.size() == 0) {
+            continue;
           }
+          try (Result r = model.session().runner().feed(target, feed.input()).feed(evalLabels, feed.labels())
+              .fetch(evalLoss).fetch(evalCorrect).fetch(model.logits()).run()) {
+            lossSum += ((TFloat32) r.get(0)).getFloat() * feed.size();
+            correct += ((TInt32) r.get(1)).getInt();
+            TFloat32 logits = (TFloat32) r.get(2);
+            for (int i = 0; i < feed.size(); i++) {
+              predictions.add(argmax(logits, i));
+              labels.add(feed.labelValues()[i]);
+            }
+          }
+          images += feed.size();
         }
-        images += batch.size();
         double seconds = (System.nanoTime() - start) / 1e9;
         final int b = batchIndex;
         final double running = lossSum / images;
@@ -249,10 +312,10 @@ public final class Trainer {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     return new Evaluation(lossSum / Math.max(1, images), (double) correct / Math.max(1, images), images, seconds,
-        java.util.Arrays.copyOf(predictions, images), java.util.Arrays.copyOf(labels, images));
+        predictions.stream().mapToInt(Integer::intValue).toArray(), labels.stream().mapToInt(Integer::intValue).toArray());
   }
 
-  private EpochMetrics validate(DataLoader val, int epoch, List<Callback> callbacks) {
+  private EpochMetrics validate(FeedSource val, int epoch, List<Callback> callbacks) {
     Evaluation e = evaluate(val, epoch, EpochMetrics.Phase.VAL, callbacks);
     EpochMetrics metrics = new EpochMetrics(epoch, EpochMetrics.Phase.VAL, e.loss(), e.accuracy(), List.of(),
         e.seconds(), e.images());
@@ -260,35 +323,37 @@ public final class Trainer {
     return metrics;
   }
 
-  private EpochMetrics trainEpoch(DataLoader train, int epoch, List<Callback> callbacks) {
+  private EpochMetrics trainEpoch(FeedSource train, int epoch, List<Callback> callbacks) {
     long start = System.nanoTime();
     List<Double> lrs = learningRates();
     double lossSum = 0;
     int correct = 0;
     int images = 0;
     int batchIndex = 0;
-    int batches = train.batchesPerEpoch();
+    int batches = train.batches();
     callbacks.forEach(c -> c.onPhaseBegin(this, EpochMetrics.Phase.TRAIN, epoch, batches));
-    try (DataLoader.Epoch it = train.epoch(epoch)) {
+    try (FeedSource.FeedEpoch it = train.epoch(epoch)) {
       while (it.hasNext()) {
-        Batch batch = it.next();
         batchIndex++;
-        if (batch.size() == 0) {
-          continue;
-        }
         double[] stepLrs = learningRates().stream().mapToDouble(Double::doubleValue).toArray();
         TrainingStep.StepResult result;
-        try (TFloat32 x = batch.imagesTensor(); TInt32 y = batch.labelsTensor()) {
-          result = step.run(x, y, stepLrs, state.globalStep());
+        int size;
+        try (FeedSource.Feed feed = it.next()) {
+          size = feed.size();
+          if (size == 0) {
+            continue;
+          }
+          result = train.startPath() == null ? step.run(feed.input(), feed.labels(), stepLrs, state.globalStep())
+              : step.runFrom(train.startPath(), feed.input(), feed.labels(), stepLrs, state.globalStep());
         }
         if (!Float.isFinite(result.loss())) {
           throw new TrainingDivergedException("loss became " + result.loss() + " at epoch " + epoch + ", batch "
               + batchIndex + ": lower the learning rate; the last good checkpoint is kept");
         }
         state = state.afterStep();
-        lossSum += result.loss() * batch.size();
+        lossSum += result.loss() * size;
         correct += result.correct();
-        images += batch.size();
+        images += size;
         double seconds = (System.nanoTime() - start) / 1e9;
         final int b = batchIndex;
         final double running = lossSum / images;
@@ -308,6 +373,9 @@ public final class Trainer {
       state = state.withBest(val.accuracy(), val.epoch());
     }
   }
+
+  /** The layer whose output is the head's input in every zoo architecture. */
+  static final String FEATURES = "flatten";
 
   private static void checkClasses(DataLoader train, DataLoader val) {
     if (!train.dataset().classes().equals(val.dataset().classes())) {

@@ -39,6 +39,7 @@ public final class TrainingStep {
   private final Operand<TInt32> correct;
   private final Op train;
   private final OptimizerState state;
+  private final Model.Forward forward;
 
   /** What one step measured, before the update. */
   public record StepResult(float loss, int correct) {}
@@ -67,7 +68,7 @@ public final class TrainingStep {
       groupLrs.add(tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar())));
     }
     seed = tf.withName("seed").placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
-    Model.Forward forward = model.call(model.images(), Mode.TRAINING, batchNormPolicy, seed);
+    forward = model.call(model.images(), Mode.TRAINING, batchNormPolicy, seed);
     loss = lossSpec.build(tf, forward.output(), labels);
     Operand<TInt32> predicted = tf.math.argMax(forward.output(), tf.constant(1), TInt32.class);
     correct = tf.sum(tf.dtypes.cast(tf.math.equal(predicted, labels), TInt32.class), tf.constant(0));
@@ -137,6 +138,26 @@ public final class TrainingStep {
    * @param lrs the learning rate of each group, in {@link #groups()} order
    */
   public StepResult run(TFloat32 images, TInt32 batchLabels, double[] lrs, long step) {
+    return run(model.images(), images, batchLabels, lrs, step);
+  }
+
+  /**
+   * Whether a step can start from cached outputs of layer {@code path} (e.g. {@code flatten}):
+   * every trainable weight is in {@code headModule} and no layer updates state (train-mode
+   * BatchNorm) on the way, so the layers before {@code path} compute a fixed function.
+   */
+  public boolean canStartFrom(String path, String headModule) {
+    return forward.outputs().containsKey(path) && forward.updates().isEmpty()
+        && model.trainableWeights().stream().allMatch(p -> p.name().startsWith(headModule + "."));
+  }
+
+  /** Runs one step feeding precomputed outputs of layer {@code path} instead of images. */
+  public StepResult runFrom(String path, TFloat32 features, TInt32 batchLabels, double[] lrs, long step) {
+    return run(forward.outputs().get(path), features, batchLabels, lrs, step);
+  }
+
+  private StepResult run(Operand<TFloat32> inputTarget, TFloat32 input, TInt32 batchLabels, double[] lrs,
+      long step) {
     if (lrs.length != groups.size()) {
       throw new IllegalArgumentException("need " + groups.size() + " learning rates, got " + lrs.length);
     }
@@ -144,7 +165,7 @@ public final class TrainingStep {
     state.initializeNew();
     List<TFloat32> lrTensors = new ArrayList<>();
     try (TInt64 stepSeed = TInt64.vectorOf(runSeed, step)) {
-      Session.Runner runner = model.session().runner().feed(model.images(), images).feed(labels, batchLabels)
+      Session.Runner runner = model.session().runner().feed(inputTarget, input).feed(labels, batchLabels)
           .feed(seed, stepSeed);
       for (int g = 0; g < lrs.length; g++) {
         TFloat32 lr = TFloat32.scalarOf((float) lrs[g]);
