@@ -121,8 +121,9 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
   /** One training stage: which weights to unfreeze, for how long, and how to optimize them. */
   public record StageConfig(String name, Integer epochs, List<String> unfreeze, List<String> freeze,
       OptimizerConfig optimizer, List<GroupConfig> groups, ScheduleConfig schedule, Boolean keepOptimizerState,
-      Double labelSmoothing, Boolean noDecayOnNormAndBias) {
-    static final StageConfig DEFAULT = new StageConfig(null, null, null, null, null, null, null, null, null, null);
+      Double labelSmoothing, Boolean noDecayOnNormAndBias, Boolean cacheFeatures) {
+    static final StageConfig DEFAULT = new StageConfig(null, null, null, null, null, null, null, null, null, null,
+        null);
 
     public StageConfig {
       name = name == null ? "train" : name;
@@ -137,6 +138,8 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
       labelSmoothing = labelSmoothing == null ? 0.0 : labelSmoothing;
       Checks.range("stages[].label_smoothing", labelSmoothing, 0, 0.99);
       noDecayOnNormAndBias = noDecayOnNormAndBias != null && noDecayOnNormAndBias;
+      // compute the frozen backbone's features once (needs deterministic train_transforms)
+      cacheFeatures = cacheFeatures != null && cacheFeatures;
     }
   }
 

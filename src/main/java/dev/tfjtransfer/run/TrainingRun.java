@@ -132,7 +132,9 @@ public final class TrainingRun {
         }
         out.printf(Locale.ROOT, "stage %d/%d '%s': %d epochs, %d trainable tensors%n", s + 1, config.stages().size(),
             stage.name(), epochs, model.trainableWeights().size());
-        History stageHistory = trainer.fit(data.train(), data.val(), epochs, callbacks, false);
+        History stageHistory = stage.cacheFeatures()
+            ? trainer.fitOnCachedFeatures(data.train(), data.val(), epochs, callbacks, false)
+            : trainer.fit(data.train(), data.val(), epochs, callbacks, false);
         history.addAll(stageHistory.rows());
       }
       trainer.restoreBestWeights();
