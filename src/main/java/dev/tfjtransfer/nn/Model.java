@@ -191,14 +191,11 @@ public final class Model implements AutoCloseable {
 
   /** Gives every parameter that was neither loaded nor initialized its initial value. */
   public void ensureInitialized() {
-    Map<Parameter, HostTensor> values = new LinkedHashMap<>();
     for (Parameter p : parameters.values()) {
       if (!assigned.contains(p.name())) {
-        values.put(p, p.initialValue(randomFor(initSeed, p.name())));
+        // one at a time: only one parameter's initial values are in memory at once
+        assign(Map.of(p, p.initialValue(randomFor(initSeed, p.name()))));
       }
-    }
-    if (!values.isEmpty()) {
-      assign(values);
     }
   }
 
