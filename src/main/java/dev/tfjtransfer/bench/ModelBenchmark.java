@@ -34,7 +34,7 @@ import org.tensorflow.types.TInt32;
 public final class ModelBenchmark {
   /** What to measure. */
   public record Config(String model, String mode, int batch, int size, int threads, int warmup, int steps,
-      double timeBudgetSeconds, SessionOptions.Precision precision) {}
+      double timeBudgetSeconds, SessionOptions.Precision precision, java.nio.file.Path data) {}
 
   private ModelBenchmark() {}
 
@@ -53,13 +53,17 @@ public final class ModelBenchmark {
       Arrays.setAll(labels, i -> random.nextInt(2));
       Step step = c.mode().equals("eval") ? evalStep(model) : trainStep(model, c);
       double[] times;
-      try (TFloat32 x = TFloat32.tensorOf(Shape.of(c.batch(), c.size(), c.size(), 3));
-          TInt32 y = TInt32.vectorOf(labels)) {
-        x.asRawTensor().data().asFloats().write(images);
-        for (int i = 0; i < c.warmup(); i++) {
-          step.run(x, y);
+      if (c.data() != null) {
+        times = timedOnImages(step, c);
+      } else {
+        try (TFloat32 x = TFloat32.tensorOf(Shape.of(c.batch(), c.size(), c.size(), 3));
+            TInt32 y = TInt32.vectorOf(labels)) {
+          x.asRawTensor().data().asFloats().write(images);
+          for (int i = 0; i < c.warmup(); i++) {
+            step.run(x, y);
+          }
+          times = timed(step, () -> x, () -> y, c);
         }
-        times = timed(step, x, y, c);
       }
       double[] sorted = times.clone();
       Arrays.sort(sorted);
@@ -67,7 +71,8 @@ public final class ModelBenchmark {
           : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
       return new BenchResult(c.model(), c.mode(), c.batch(), c.size(), c.threads(), c.warmup(), times.length, median,
           c.batch() / median, sorted[0], sorted[sorted.length - 1], Arrays.stream(times).average().orElse(0),
-          peakRssMb(), c.precision().name().toLowerCase(java.util.Locale.ROOT), "synthetic", loadBefore);
+          peakRssMb(), c.precision().name().toLowerCase(java.util.Locale.ROOT),
+          c.data() == null ? "synthetic" : c.data().toString(), loadBefore);
     }
   }
 
@@ -75,16 +80,73 @@ public final class ModelBenchmark {
     void run(TFloat32 images, TInt32 labels);
   }
 
-  private static double[] timed(Step step, TFloat32 x, TInt32 y, Config c) {
+  private static double[] timed(Step step, java.util.function.Supplier<TFloat32> x,
+      java.util.function.Supplier<TInt32> y, Config c) {
     double[] times = new double[c.steps()];
     long budgetEnd = System.nanoTime() + (long) (c.timeBudgetSeconds() * 1e9);
     int n = 0;
     while (n < c.steps() && (n < 3 || System.nanoTime() < budgetEnd)) {
       long t0 = System.nanoTime();
-      step.run(x, y);
+      step.run(x.get(), y.get());
       times[n++] = (System.nanoTime() - t0) / 1e9;
     }
     return Arrays.copyOf(times, n);
+  }
+
+  /**
+   * Steps on real images: the tutorial's pipeline for the mode (augmenting train pipeline, or the
+   * val pipeline for eval) on 2 worker threads, so each step's time includes waiting for its batch
+   * when decoding does not keep up.
+   */
+  private static double[] timedOnImages(Step step, Config c) throws IOException {
+    java.nio.file.Path root = Files.isDirectory(c.data().resolve("train")) ? c.data().resolve("train") : c.data();
+    dev.tfjtransfer.data.Pipeline pipeline = c.mode().equals("eval") ? dev.tfjtransfer.data.Pipeline.imagenetEval()
+        : dev.tfjtransfer.data.Pipeline.imagenetTrain();
+    try (dev.tfjtransfer.data.DataLoader loader = dev.tfjtransfer.data.DataLoader.builder(
+        dev.tfjtransfer.data.ImageFolder.open(root), pipeline).optBatchSize(c.batch()).optShuffle(true)
+        .optDropLast(true).optWorkers(2).build()) {
+      java.util.Iterator<dev.tfjtransfer.data.Batch> batches = new java.util.Iterator<>() {
+        int epoch;
+        dev.tfjtransfer.data.DataLoader.Epoch current = loader.epoch(0);
+
+        @Override
+        public boolean hasNext() {
+          return true;
+        }
+
+        @Override
+        public dev.tfjtransfer.data.Batch next() {
+          if (!current.hasNext()) {
+            current = loader.epoch(++epoch);
+          }
+          return current.next();
+        }
+      };
+      TFloat32[] x = new TFloat32[1];
+      TInt32[] y = new TInt32[1];
+      Runnable nextBatch = () -> {
+        if (x[0] != null) {
+          x[0].close();
+          y[0].close();
+        }
+        dev.tfjtransfer.data.Batch b = batches.next();
+        x[0] = b.imagesTensor();
+        y[0] = b.labelsTensor();
+      };
+      for (int i = 0; i < c.warmup(); i++) {
+        nextBatch.run();
+        step.run(x[0], y[0]);
+      }
+      double[] times = timed(step, () -> {
+        nextBatch.run();
+        return x[0];
+      }, () -> y[0], c);
+      if (x[0] != null) {
+        x[0].close();
+        y[0].close();
+      }
+      return times;
+    }
   }
 
   private static Step evalStep(Model model) {

@@ -45,6 +45,10 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--precision", defaultValue = "f32", description = "f32 or bf16 (oneDNN auto mixed precision)")
   String precision;
 
+  @Option(names = "--data", defaultValue = "synthetic",
+      description = "synthetic, or an ImageFolder directory (its train/ if present) read with the tutorial's pipeline")
+  String data;
+
   @Option(names = "--quick", description = "warm-up 2, 5 steps, 15 s budget (the peer's --quick)")
   boolean quick;
 
@@ -65,7 +69,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         int b = mode.equals("eval") ? evalBatch : batch;
         BenchResult r = ModelBenchmark.run(new ModelBenchmark.Config(model, mode, b, size, threads,
-            quick ? 2 : warmup, quick ? 5 : steps, quick ? 15 : timeBudget, precision()));
+            quick ? 2 : warmup, quick ? 5 : steps, quick ? 15 : timeBudget, precision(),
+            data.equals("synthetic") ? null : java.nio.file.Path.of(data)));
         System.out.println(JSON.writeValueAsString(r));
       }
     }
