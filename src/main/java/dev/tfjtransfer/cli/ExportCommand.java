@@ -18,30 +18,10 @@ import picocli.CommandLine.Option;
     description = "Export a trained model as the next SavedModel version under --out (TF Serving layout).")
 final class ExportCommand implements Callable<Integer> {
   @ArgGroup(exclusive = true, multiplicity = "1")
-  Source source;
+  WeightsSource source;
 
   @Option(names = "--out", required = true, description = "model directory, e.g. savedmodels/NAME")
   Path out;
-
-  static final class Source {
-    @Option(names = "--run", description = "a finished run directory (config.yaml, best.safetensors, class_names.txt)")
-    Path run;
-
-    @ArgGroup(exclusive = false)
-    Explicit explicit;
-  }
-
-  static final class Explicit {
-    @ArgGroup(exclusive = false, multiplicity = "1")
-    ModelOptions model;
-
-    @Option(names = "--weights", required = true, description = ".safetensors or .pth")
-    Path weights;
-
-    @Option(names = "--classes", required = true,
-        description = "class names: a file with one per line, or a comma-separated list")
-    String classes;
-  }
 
   @Override
   public Integer call() throws Exception {
@@ -51,7 +31,10 @@ final class ExportCommand implements Callable<Integer> {
       spec = new SavedModelExporter.Spec(run.architecture(), run.head(), run.weights(), run.classNames(),
           run.normalization(), run.evalPipeline().size());
     } else {
-      Explicit e = source.explicit;
+      WeightsSource.Explicit e = source.explicit;
+      if (e.classes == null) {
+        throw new IllegalArgumentException("--classes is required with --weights (or use --run)");
+      }
       StateDict weights = StateDict.read(e.weights);
       spec = new SavedModelExporter.Spec(e.model.architecture, e.model.headSpec(), weights, classNames(e.classes),
           Normalization.fromMetadata(weights.metadata()).orElse(Normalization.IMAGENET), 224);

@@ -33,23 +33,7 @@ final class PredictCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @ArgGroup(exclusive = true, multiplicity = "1")
-  Source source;
-
-  static final class Source {
-    @Option(names = "--run", description = "a finished run directory: its model, best weights and class names")
-    Path run;
-
-    @ArgGroup(exclusive = false)
-    Explicit explicit;
-  }
-
-  static final class Explicit {
-    @ArgGroup(exclusive = false, multiplicity = "1")
-    ModelOptions model;
-
-    @Option(names = "--weights", required = true, description = "weights: .safetensors or .pth")
-    Path weights;
-  }
+  WeightsSource source;
 
   @Option(names = "--images", required = true, description = "directory of images, read in sorted order")
   Path images;

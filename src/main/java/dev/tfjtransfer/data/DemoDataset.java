@@ -8,10 +8,10 @@ import java.awt.RenderingHints;
 import java.awt.geom.AffineTransform;
 import java.awt.geom.Ellipse2D;
 import java.awt.image.BufferedImage;
+import dev.tfjtransfer.util.Directories;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -41,7 +41,7 @@ public final class DemoDataset {
       return;
     }
     Path tmp = root.resolveSibling(root.getFileName() + ".tmp");
-    deleteRecursively(tmp);
+    Directories.deleteRecursively(tmp);
     SplittableRandom random = new SplittableRandom(seed);
     for (String split : List.of("train", "val")) {
       int count = split.equals("train") ? trainPerClass : valPerClass;
@@ -144,14 +144,4 @@ public final class DemoDataset {
     }
   }
 
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
 }

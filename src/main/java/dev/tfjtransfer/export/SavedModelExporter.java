@@ -9,6 +9,7 @@ import dev.tfjtransfer.nn.SessionOptions;
 import dev.tfjtransfer.weights.StateDict;
 import dev.tfjtransfer.zoo.HeadSpec;
 import dev.tfjtransfer.zoo.ModelZoo;
+import dev.tfjtransfer.util.Directories;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,7 +21,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.stream.Stream;
@@ -81,7 +81,7 @@ public final class SavedModelExporter {
     int version = nextVersion(modelDir);
     Path target = modelDir.resolve(String.valueOf(version));
     Path tmp = modelDir.resolve(".tmp-" + version + "-" + ProcessHandle.current().pid());
-    deleteRecursively(tmp);
+    Directories.deleteRecursively(tmp);
     try (Model model = ModelZoo.create(spec.architecture(), spec.head(), spec.imageSize(), spec.imageSize(),
         SessionOptions.defaults())) {
       model.loadStateDict(spec.weights(), LoadMode.STRICT);
@@ -92,13 +92,13 @@ public final class SavedModelExporter {
       Files.createDirectories(tmp.resolve("assets.extra"));
       Files.write(tmp.resolve(CLASS_NAMES), spec.classNames());
     } catch (IOException | RuntimeException e) {
-      deleteRecursively(tmp);
+      Directories.deleteRecursively(tmp);
       throw e;
     }
     try {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
     } catch (FileAlreadyExistsException e) {
-      deleteRecursively(tmp);
+      Directories.deleteRecursively(tmp);
       throw new IOException(target + " appeared during the export; it was not overwritten", e);
     }
     ServingConfig.write(modelDir.toAbsolutePath().getParent());
@@ -186,14 +186,4 @@ public final class SavedModelExporter {
     }
   }
 
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
 }
