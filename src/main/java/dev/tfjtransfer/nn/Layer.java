@@ -85,12 +85,6 @@ public abstract class Layer {
     children().forEach(c -> c.setTrainable(trainable));
   }
 
-  /** Whether any weight of this layer (or its sub-layers) is trainable. */
-  public boolean hasTrainableWeights() {
-    return parameters.stream().anyMatch(Parameter::isTrainable)
-        || children().stream().anyMatch(Layer::hasTrainableWeights);
-  }
-
   /** A short type name for summaries, e.g. {@code Conv2d(3, 64, k=3, s=1, p=1)}. */
   public String describe() {
     return getClass().getSimpleName();

@@ -29,7 +29,6 @@ public final class Parameter {
   private final Layout layout;
   private final Kind kind;
   private final Initializer initializer;
-  private final Layer owner;
   private boolean trainable;
 
   Parameter(String name, Variable<?> variable, DType dtype, long[] torchShape, Layout layout, Kind kind,
@@ -41,7 +40,6 @@ public final class Parameter {
     this.layout = layout;
     this.kind = kind;
     this.initializer = initializer;
-    this.owner = owner;
     this.trainable = kind == Kind.WEIGHT && owner.isTrainable();
   }
 
@@ -69,11 +67,6 @@ public final class Parameter {
 
   public Kind kind() {
     return kind;
-  }
-
-  /** The layer that created this parameter. */
-  public Layer owner() {
-    return owner;
   }
 
   public long size() {

@@ -20,10 +20,6 @@ public record ParamGroup(String name, List<String> patterns, double lr, double w
     return new ParamGroup(name, List.of(patterns), lr, 0);
   }
 
-  public ParamGroup withWeightDecay(double decay) {
-    return new ParamGroup(name, patterns, lr, decay);
-  }
-
   boolean matches(String parameterName) {
     return patterns.stream().anyMatch(p -> NamePattern.of(p).matches(parameterName));
   }

@@ -30,12 +30,4 @@ public record TrainingSetup(CrossEntropyLoss loss, List<ParamGroup> groups, Opti
   public TrainingSetup withGroups(List<ParamGroup> next) {
     return new TrainingSetup(loss, next, optimizer, schedule, batchNormPolicy, noDecayOnNormAndBias);
   }
-
-  public TrainingSetup withOptimizer(OptimizerSpec next) {
-    return new TrainingSetup(loss, groups, next, schedule, batchNormPolicy, noDecayOnNormAndBias);
-  }
-
-  public TrainingSetup withBatchNormPolicy(BatchNormPolicy next) {
-    return new TrainingSetup(loss, groups, optimizer, schedule, next, noDecayOnNormAndBias);
-  }
 }

@@ -39,7 +39,8 @@ class TwoStageTest {
           List.copyOf(afterStageOne.names()));
 
       trainer.unfreeze(FreezeSpec.all());
-      trainer.compile(TrainingSetup.sgd(0.01), keepOptimizerState);
+      trainer.compile(TrainingSetup.sgd(0.1).withGroups(List.of(ParamGroup.of("head", 0.01, "6"),
+          new ParamGroup("backbone", List.of(), 0.001, 0))), keepOptimizerState);
       StateDict afterCompile = trainer.optimizerState().values();
       assertTrue(afterCompile.contains("optimizer/0.weight/momentum_buffer"), "new weights get fresh state");
       assertEquals(0.0, Arrays4d.maxAbs(afterCompile.get("optimizer/0.weight/momentum_buffer").floats()));
