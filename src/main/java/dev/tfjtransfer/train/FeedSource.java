@@ -3,16 +3,18 @@ package dev.tfjtransfer.train;
 import dev.tfjtransfer.data.Batch;
 import dev.tfjtransfer.data.DataLoader;
 import java.util.Iterator;
+import java.util.function.IntFunction;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * Batches as tensors ready to feed: decoded images from a {@link DataLoader}, or rows of cached
- * backbone features in the loader's batch order, fed at the layer {@link #startPath()} instead
- * of the images.
+ * Batches as tensors ready to feed, in a loader's batch order: its decoded images, or rows of
+ * cached backbone features fed at the layer {@code startPath} instead of the images.
+ *
+ * @param startPath the layer whose output the feed replaces, or null when it feeds the images
  */
-interface FeedSource {
+record FeedSource(DataLoader loader, String startPath, IntFunction<FeedSource.FeedEpoch> epochs) {
   /** A batch's input and labels; the caller closes it. */
   record Feed(TFloat32 input, TInt32 labels, int[] labelValues) implements AutoCloseable {
     int size() {
@@ -26,96 +28,66 @@ interface FeedSource {
     }
   }
 
-  int batches();
-
-  /** The layer whose output the feed replaces, or null when it feeds the images themselves. */
-  String startPath();
-
   /** One epoch's feeds; closing it early cancels prefetching. */
   interface FeedEpoch extends Iterator<Feed>, AutoCloseable {
     @Override
     void close();
   }
 
+  int batches() {
+    return loader.batchesPerEpoch();
+  }
+
   /** Epoch {@code epoch}'s feeds, in the loader's order. */
-  FeedEpoch epoch(int epoch);
+  FeedEpoch epoch(int epoch) {
+    return epochs.apply(epoch);
+  }
 
   static FeedSource images(DataLoader loader) {
-    return new FeedSource() {
-      @Override
-      public int batches() {
-        return loader.batchesPerEpoch();
-      }
-
-      @Override
-      public String startPath() {
-        return null;
-      }
-
-      @Override
-      public FeedEpoch epoch(int epoch) {
-        DataLoader.Epoch it = loader.epoch(epoch);
-        return new FeedEpoch() {
-          @Override
-          public boolean hasNext() {
-            return it.hasNext();
-          }
-
-          @Override
-          public Feed next() {
-            Batch batch = it.next();
-            return new Feed(batch.imagesTensor(), batch.labelsTensor(), batch.labels());
-          }
-
-          @Override
-          public void close() {
-            it.close();
-          }
-        };
-      }
-    };
+    return new FeedSource(loader, null, epoch -> {
+      DataLoader.Epoch it = loader.epoch(epoch);
+      return feeds(it, () -> {
+        Batch batch = it.next();
+        return new Feed(batch.imagesTensor(), batch.labelsTensor(), batch.labels());
+      }, it::close);
+    });
   }
 
   /** Rows of {@code features} (by sample index) in the batch order {@code loader} would use. */
   static FeedSource cached(DataLoader loader, float[][] features, String path) {
     int width = features[0].length;
-    return new FeedSource() {
+    return new FeedSource(loader, path, epoch -> {
+      Iterator<int[]> batches = loader.batchIndices(epoch).iterator();
+      return feeds(batches, () -> {
+        int[] indices = batches.next();
+        float[] rows = new float[indices.length * width];
+        int[] labels = new int[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+          System.arraycopy(features[indices[i]], 0, rows, i * width, width);
+          labels[i] = loader.dataset().label(indices[i]);
+        }
+        TFloat32 input = TFloat32.tensorOf(Shape.of(indices.length, width));
+        input.asRawTensor().data().asFloats().write(rows);
+        return new Feed(input, TInt32.vectorOf(labels), labels);
+      }, () -> {});
+    });
+  }
+
+  private static FeedEpoch feeds(Iterator<?> source, java.util.function.Supplier<Feed> next, Runnable close) {
+    return new FeedEpoch() {
       @Override
-      public int batches() {
-        return loader.batchesPerEpoch();
+      public boolean hasNext() {
+        return source.hasNext();
       }
 
       @Override
-      public String startPath() {
-        return path;
+      public Feed next() {
+        return next.get();
       }
 
       @Override
-      public FeedEpoch epoch(int epoch) {
-        Iterator<int[]> batches = loader.batchIndices(epoch).iterator();
-        return new FeedEpoch() {
-          @Override
-          public boolean hasNext() {
-            return batches.hasNext();
-          }
-
-          @Override
-          public Feed next() {
-            int[] indices = batches.next();
-            float[] rows = new float[indices.length * width];
-            int[] labels = new int[indices.length];
-            for (int i = 0; i < indices.length; i++) {
-              System.arraycopy(features[indices[i]], 0, rows, i * width, width);
-              labels[i] = loader.dataset().label(indices[i]);
-            }
-            TFloat32 input = TFloat32.tensorOf(Shape.of(indices.length, width));
-            input.asRawTensor().data().asFloats().write(rows);
-            return new Feed(input, TInt32.vectorOf(labels), labels);
-          }
-
-          @Override
-          public void close() {}
-        };
+      public void close() {
+        close.run();
       }
     };
   }
