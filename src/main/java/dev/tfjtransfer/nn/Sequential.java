@@ -14,8 +14,10 @@ public final class Sequential extends Layer {
   public Sequential(String name, List<Layer> layers) {
     super(name);
     this.layers = List.copyOf(layers);
-    long distinct = this.layers.stream().map(Layer::name).distinct().count();
-    if (distinct != this.layers.size()) {
+    // unnamed children (blocks that keep their layers' flat names) add no path segment; a clash
+    // between their variables is caught by Model when the variables are created
+    List<String> names = this.layers.stream().map(Layer::name).filter(n -> !n.isEmpty()).toList();
+    if (names.stream().distinct().count() != names.size()) {
       throw new IllegalArgumentException("Sequential '" + name + "' has two children with the same name");
     }
   }

@@ -40,19 +40,18 @@ public final class ResNet extends Layer {
     }
   }
 
-  private final List<Layer> stem;
-  private final List<Layer> stages = new ArrayList<>();
+  private final Sequential body;
   private final AdaptiveAvgPool2d avgpool;
   private final Flatten flatten = new Flatten("flatten");
   private final Layer fc;
 
   public ResNet(Depth depth, HeadSpec head) {
     super("");
-    stem = List.of(
+    List<Layer> layers = new ArrayList<>(List.of(
         Conv2D.builder("conv1").setChannels(3, 64).setKernel(7).optStride(2).optPadding(3).optBias(false).build(),
         new BatchNorm2d("bn1", 64),
         new ReLU("relu"),
-        new MaxPool2d("maxpool", 3, 2, 1));
+        new MaxPool2d("maxpool", 3, 2, 1)));
     long inplanes = 64;
     int[] planes = {64, 128, 256, 512};
     for (int stage = 0; stage < 4; stage++) {
@@ -65,8 +64,10 @@ public final class ResNet extends Layer {
             : new BasicBlock(name, inplanes, planes[stage], stride));
         inplanes = (long) planes[stage] * depth.expansion();
       }
-      stages.add(new Sequential("layer" + (stage + 1), blocks));
+      layers.add(new Sequential("layer" + (stage + 1), blocks));
     }
+    // unnamed: conv1 ... layer4 stay top-level names, as in torchvision
+    body = new Sequential("", layers);
     if (head.isMlp()) {
       avgpool = new AdaptiveAvgPool2d("avgpool", head.pool(), head.pool());
       fc = Heads.mlp("fc", inplanes * head.pool() * head.pool(), head);
@@ -78,22 +79,12 @@ public final class ResNet extends Layer {
 
   @Override
   public List<Layer> children() {
-    List<Layer> all = new ArrayList<>(stem);
-    all.addAll(stages);
-    all.add(avgpool);
-    all.add(fc);
-    return all;
+    return List.of(body, avgpool, fc);
   }
 
   @Override
   protected Operand<TFloat32> call(LayerContext context, Operand<TFloat32> input) {
-    Operand<TFloat32> x = input;
-    for (Layer layer : stem) {
-      x = layer.apply(context, x);
-    }
-    for (Layer stage : stages) {
-      x = stage.apply(context, x);
-    }
+    Operand<TFloat32> x = body.apply(context, input);
     x = avgpool.apply(context, x);
     x = flatten.apply(context, x);
     return fc.apply(context, x);

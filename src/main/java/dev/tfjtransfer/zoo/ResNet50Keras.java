@@ -8,6 +8,7 @@ import dev.tfjtransfer.nn.Flatten;
 import dev.tfjtransfer.nn.Layer;
 import dev.tfjtransfer.nn.LayerContext;
 import dev.tfjtransfer.nn.MaxPool2d;
+import dev.tfjtransfer.nn.Sequential;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;
@@ -24,13 +25,14 @@ public final class ResNet50Keras extends Layer {
   static final float MOMENTUM = 0.01f;
   private static final int[][] STAGES = {{2, 64, 3}, {3, 128, 4}, {4, 256, 6}, {5, 512, 3}};
 
-  private final List<Layer> layers = new ArrayList<>();
+  private final Sequential body;
   private final AdaptiveAvgPool2d avgPool;
   private final Flatten flatten = new Flatten("flatten");
   private final Layer predictions;
 
   public ResNet50Keras(HeadSpec head) {
     super("");
+    List<Layer> layers = new ArrayList<>();
     layers.add(Conv2D.builder("conv1_conv").setChannels(3, 64).setKernel(7).optStride(2).optPadding(3).build());
     layers.add(new BatchNorm2d("conv1_bn", 64, EPS, MOMENTUM));
     layers.add(new Relu("conv1_relu"));
@@ -43,6 +45,7 @@ public final class ResNet50Keras extends Layer {
         channels = 4L * stage[1];
       }
     }
+    body = new Sequential("", layers);
     if (head.isMlp()) {
       avgPool = new AdaptiveAvgPool2d("avg_pool", head.pool(), head.pool());
       predictions = Heads.mlp("predictions", channels * head.pool() * head.pool(), head);
@@ -54,18 +57,12 @@ public final class ResNet50Keras extends Layer {
 
   @Override
   public List<Layer> children() {
-    List<Layer> all = new ArrayList<>(layers);
-    all.add(avgPool);
-    all.add(predictions);
-    return all;
+    return List.of(body, avgPool, predictions);
   }
 
   @Override
   protected Operand<TFloat32> call(LayerContext context, Operand<TFloat32> input) {
-    Operand<TFloat32> x = input;
-    for (Layer layer : layers) {
-      x = layer.apply(context, x);
-    }
+    Operand<TFloat32> x = body.apply(context, input);
     return predictions.apply(context, flatten.apply(context, avgPool.apply(context, x)));
   }
 
@@ -87,15 +84,14 @@ public final class ResNet50Keras extends Layer {
    * itself adds no name level.
    */
   private static final class Block extends Layer {
-    private final List<Layer> shortcut = new ArrayList<>();
-    private final List<Layer> residual = new ArrayList<>();
+    private final Sequential shortcut;
+    private final Sequential residual;
 
     Block(String prefix, long inplanes, long filters, int stride, boolean projection) {
       super("");
-      if (projection) {
-        shortcut.add(conv(prefix + "_0_conv", inplanes, 4 * filters, 1, stride, 0));
-        shortcut.add(new BatchNorm2d(prefix + "_0_bn", 4 * filters, EPS, MOMENTUM));
-      }
+      shortcut = projection ? new Sequential("", conv(prefix + "_0_conv", inplanes, 4 * filters, 1, stride, 0),
+          new BatchNorm2d(prefix + "_0_bn", 4 * filters, EPS, MOMENTUM)) : null;
+      List<Layer> residual = new ArrayList<>();
       residual.add(conv(prefix + "_1_conv", inplanes, filters, 1, stride, 0));
       residual.add(new BatchNorm2d(prefix + "_1_bn", filters, EPS, MOMENTUM));
       residual.add(new Relu(prefix + "_1_relu"));
@@ -104,6 +100,7 @@ public final class ResNet50Keras extends Layer {
       residual.add(new Relu(prefix + "_2_relu"));
       residual.add(conv(prefix + "_3_conv", filters, 4 * filters, 1, 1, 0));
       residual.add(new BatchNorm2d(prefix + "_3_bn", 4 * filters, EPS, MOMENTUM));
+      this.residual = new Sequential("", residual);
     }
 
     private static Conv2D conv(String name, long in, long out, int kernel, int stride, int padding) {
@@ -112,21 +109,13 @@ public final class ResNet50Keras extends Layer {
 
     @Override
     public List<Layer> children() {
-      List<Layer> all = new ArrayList<>(shortcut);
-      all.addAll(residual);
-      return all;
+      return shortcut == null ? List.of(residual) : List.of(shortcut, residual);
     }
 
     @Override
     protected Operand<TFloat32> call(LayerContext context, Operand<TFloat32> input) {
-      Operand<TFloat32> y = input;
-      for (Layer layer : residual) {
-        y = layer.apply(context, y);
-      }
-      Operand<TFloat32> s = input;
-      for (Layer layer : shortcut) {
-        s = layer.apply(context, s);
-      }
+      Operand<TFloat32> y = residual.apply(context, input);
+      Operand<TFloat32> s = shortcut == null ? input : shortcut.apply(context, input);
       return context.tf().nn.relu(context.tf().math.add(y, s));
     }
   }
