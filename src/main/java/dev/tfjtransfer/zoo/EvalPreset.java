@@ -1,0 +1,21 @@
+package dev.tfjtransfer.zoo;
+
+import dev.tfjtransfer.data.Interpolation;
+import dev.tfjtransfer.data.Normalization;
+
+/**
+ * The evaluation transforms a torchvision weight enum records ({@code ImageClassification(crop_size,
+ * resize_size, interpolation, mean, std)}): Resize(resizeSize) of the shorter side, CenterCrop(cropSize),
+ * Normalize(mean, std).
+ */
+public record EvalPreset(int resizeSize, int cropSize, Interpolation interpolation, Normalization normalization) {
+  /** The tutorial's: Resize(256), CenterCrop(224), bilinear, ImageNet statistics. */
+  public static final EvalPreset IMAGENET_224 = new EvalPreset(256, 224, Interpolation.BILINEAR, Normalization.IMAGENET);
+
+  public EvalPreset {
+    if (resizeSize < cropSize || cropSize <= 0) {
+      throw new IllegalArgumentException("an eval preset needs 0 < crop <= resize; received: resize=" + resizeSize
+          + ", crop=" + cropSize);
+    }
+  }
+}
