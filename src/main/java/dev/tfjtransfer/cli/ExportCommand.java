@@ -39,10 +39,11 @@ final class ExportCommand implements Callable<Integer> {
       spec = new SavedModelExporter.Spec(e.model.architecture, e.model.headSpec(), weights, classNames(e.classes),
           Normalization.fromMetadata(weights.metadata()).orElse(Normalization.IMAGENET), 224);
     }
-    Path version = SavedModelExporter.export(spec, out);
-    System.out.println("exported " + version + " (signature serving_default: images float32 [-1,"
+    SavedModelExporter.Exported exported = SavedModelExporter.export(spec, out);
+    System.out.println("exported " + exported.version() + " (signature serving_default: images float32 [-1,"
         + spec.imageSize() + "," + spec.imageSize() + ",3] 0..255; serving_bytes: image_bytes string [-1]"
         + " -> probabilities, logits, class_ids, class_names)");
+    System.out.println("TF Serving config: " + exported.servingConfig());
     return 0;
   }
 

@@ -13,16 +13,20 @@ import dev.tfjtransfer.util.Directories;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SavedModel;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.tensorflow.Operand;
 import org.tensorflow.SavedModelBundle;
@@ -42,7 +46,7 @@ import org.tensorflow.types.TString;
  * {@code probabilities}, {@code logits}, {@code class_ids} and {@code class_names}. The graph is
  * inference only: BatchNorm uses running statistics, no dropout, no gradient or optimizer op.
  * Each export is a new version, written to a temporary directory and renamed; an existing version
- * is never overwritten.
+ * is never overwritten, and exports running at once become consecutive versions.
  */
 public final class SavedModelExporter {
   public static final String SIGNATURE = Signature.DEFAULT_KEY;
@@ -53,8 +57,12 @@ public final class SavedModelExporter {
   public static final String CLASS_NAMES = "assets.extra/class_names.txt";
 
   /** Name scopes of the ops {@link dev.tfjtransfer.nn.Model} uses to load and read weights. */
-  private static final java.util.regex.Pattern WEIGHT_IO_OPS =
-      java.util.regex.Pattern.compile("(load_state_dict|state_dict)(_\\d+)?/");
+  private static final Pattern WEIGHT_IO_OPS = Pattern.compile("(load_state_dict|state_dict)(_\\d+)?/");
+
+  /** An export's temporary directory: {@code .tmp-<sequence>-<pid>}. */
+  private static final Pattern TEMPORARY = Pattern.compile("\\.tmp-\\d+-(\\d+)");
+  private static final AtomicInteger TEMPORARIES = new AtomicInteger();
+  private static final int MAX_PUBLISH_ATTEMPTS = 1000;
 
   private SavedModelExporter() {}
 
@@ -70,39 +78,82 @@ public final class SavedModelExporter {
     }
   }
 
+  /** Where an export went: the new version directory and the rewritten {@code models.config}. */
+  public record Exported(Path version, Path servingConfig) {}
+
   /**
    * Exports {@code spec} as the next version under {@code modelDir} ({@code savedmodels/NAME}) and
-   * rewrites {@code models.config} in its parent.
-   *
-   * @return the new version directory
+   * rewrites {@code models.config} in its parent. Exports running at once into one model directory
+   * (threads or processes) each get their own version; a failed export leaves nothing behind.
    */
-  public static Path export(Spec spec, Path modelDir) throws IOException {
-    Files.createDirectories(modelDir);
-    int version = nextVersion(modelDir);
-    Path target = modelDir.resolve(String.valueOf(version));
-    Path tmp = modelDir.resolve(".tmp-" + version + "-" + ProcessHandle.current().pid());
-    Directories.deleteRecursively(tmp);
+  public static Exported export(Spec spec, Path modelDir) throws IOException {
     try (Model model = ModelZoo.create(spec.architecture(), spec.head(), spec.imageSize(), spec.imageSize(),
         SessionOptions.defaults())) {
+      // weights that do not fit fail here, before anything is written
       model.loadStateDict(spec.weights(), LoadMode.STRICT);
-      SavedModelBundle.exporter(tmp.toString()).withSession(model.session())
-          .withSignatures(buildServingGraph(model, spec), buildBytesGraph(model, spec)).export();
-      pruneWeightLoadingOps(tmp.resolve("saved_model.pb"));
-      // assets.extra is where TF Serving tolerates extra files; JVM consumers read the labels here
-      Files.createDirectories(tmp.resolve("assets.extra"));
-      Files.write(tmp.resolve(CLASS_NAMES), spec.classNames());
-    } catch (IOException | RuntimeException e) {
-      Directories.deleteRecursively(tmp);
-      throw e;
+      boolean createdModelDir = !Files.isDirectory(modelDir);
+      Files.createDirectories(modelDir);
+      removeAbandonedTemporaries(modelDir);
+      Path tmp = modelDir.resolve(".tmp-" + TEMPORARIES.incrementAndGet() + "-" + ProcessHandle.current().pid());
+      try {
+        SavedModelBundle.exporter(tmp.toString()).withSession(model.session())
+            .withSignatures(buildServingGraph(model, spec), buildBytesGraph(model, spec)).export();
+        pruneWeightLoadingOps(tmp.resolve("saved_model.pb"));
+        // assets.extra is where TF Serving tolerates extra files; JVM consumers read the labels here
+        Files.createDirectories(tmp.resolve("assets.extra"));
+        Files.write(tmp.resolve(CLASS_NAMES), spec.classNames());
+        Path version = publish(tmp, modelDir);
+        return new Exported(version, ServingConfig.write(modelDir.toAbsolutePath().getParent()));
+      } finally {
+        Directories.deleteRecursively(tmp); // nothing left after the rename; the partial export after a failure
+        if (createdModelDir) {
+          Directories.deleteIfEmpty(modelDir);
+        }
+      }
     }
-    try {
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-    } catch (FileAlreadyExistsException e) {
-      Directories.deleteRecursively(tmp);
-      throw new IOException(target + " appeared during the export; it was not overwritten", e);
+  }
+
+  /**
+   * Renames the finished temporary directory to the next free version. Another export may take
+   * that version between listing and renaming: Linux's rename then fails with "Directory not
+   * empty" (ENOTEMPTY, a plain FileSystemException in Java) or "File exists", and this export takes
+   * the next one. A complete version directory is never replaced.
+   */
+  private static Path publish(Path tmp, Path modelDir) throws IOException {
+    for (int attempt = 0; attempt < MAX_PUBLISH_ATTEMPTS; attempt++) {
+      Path target = modelDir.resolve(String.valueOf(nextVersion(modelDir)));
+      try {
+        return Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (FileSystemException e) {
+        if (!Files.exists(target)) {
+          throw e;
+        }
+      }
     }
-    ServingConfig.write(modelDir.toAbsolutePath().getParent());
-    return target;
+    throw new IOException(modelDir + ": other exports kept taking the next version (" + MAX_PUBLISH_ATTEMPTS
+        + " attempts)");
+  }
+
+  /**
+   * Deletes {@code .tmp-N-PID} directories whose process no longer runs (an export killed before
+   * its rename). A temporary of a running process, this one's included, is another export's work
+   * in progress.
+   */
+  private static void removeAbandonedTemporaries(Path modelDir) throws IOException {
+    List<Path> abandoned;
+    try (Stream<Path> children = Files.list(modelDir)) {
+      abandoned = children.filter(p -> {
+        Matcher m = TEMPORARY.matcher(p.getFileName().toString());
+        return m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).filter(ProcessHandle::isAlive).isEmpty();
+      }).toList();
+    }
+    for (Path dir : abandoned) {
+      try {
+        Directories.deleteRecursively(dir);
+      } catch (IOException | UncheckedIOException e) {
+        // another export is removing it at the same moment
+      }
+    }
   }
 
   /** The serving signature on a new {@code images} input with ImageNet-style normalization inside. */
@@ -181,7 +232,7 @@ public final class SavedModelExporter {
   static int nextVersion(Path modelDir) throws IOException {
     try (Stream<Path> children = Files.list(modelDir)) {
       OptionalInt max = children.filter(Files::isDirectory).map(p -> p.getFileName().toString())
-          .filter(n -> n.matches("\\d{1,9}")).mapToInt(Integer::parseInt).max();
+          .filter(n -> ServingConfig.VERSION.matcher(n).matches()).mapToInt(Integer::parseInt).max();
       return max.orElse(0) + 1;
     }
   }

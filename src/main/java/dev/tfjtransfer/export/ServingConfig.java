@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -13,15 +15,23 @@ import java.util.stream.Stream;
  */
 public final class ServingConfig {
   public static final String FILE = "models.config";
+  /** A version directory's name: TF Serving loads the numeric ones. */
+  static final Pattern VERSION = Pattern.compile("\\d{1,9}");
+  private static final AtomicInteger WRITES = new AtomicInteger();
 
   private ServingConfig() {}
 
-  /** Rewrites {@code root/models.config} listing every model directory under {@code root}. */
-  public static void write(Path root) throws IOException {
+  /**
+   * Rewrites {@code root/models.config} listing every model under {@code root}: a directory holding
+   * at least one numeric version with a {@code saved_model.pb}. Anything else beside the models
+   * ({@code src/}, {@code data/}) is no model and stays out.
+   *
+   * @return the file written
+   */
+  public static Path write(Path root) throws IOException {
     List<String> models;
     try (Stream<Path> children = Files.list(root)) {
-      models = children.filter(Files::isDirectory).map(p -> p.getFileName().toString())
-          .filter(n -> !n.startsWith(".")).sorted().toList();
+      models = children.filter(ServingConfig::isModel).map(p -> p.getFileName().toString()).sorted().toList();
     }
     StringBuilder sb = new StringBuilder("model_config_list {\n");
     for (String name : models) {
@@ -32,8 +42,27 @@ public final class ServingConfig {
           .append("  }\n");
     }
     sb.append("}\n");
-    Path tmp = root.resolve(FILE + ".tmp");
-    Files.writeString(tmp, sb.toString());
-    Files.move(tmp, root.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    // a name of its own: exports finishing at once each write a whole file, and the last rename wins
+    Path tmp = root.resolve(FILE + ".tmp-" + WRITES.incrementAndGet() + "-" + ProcessHandle.current().pid());
+    Path file = root.resolve(FILE);
+    try {
+      Files.writeString(tmp, sb.toString());
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    return file;
+  }
+
+  private static boolean isModel(Path dir) {
+    if (!Files.isDirectory(dir) || dir.getFileName().toString().startsWith(".")) {
+      return false;
+    }
+    try (Stream<Path> versions = Files.list(dir)) {
+      return versions.anyMatch(v -> VERSION.matcher(v.getFileName().toString()).matches()
+          && Files.isRegularFile(v.resolve("saved_model.pb")));
+    } catch (IOException unreadable) {
+      return false;
+    }
   }
 }

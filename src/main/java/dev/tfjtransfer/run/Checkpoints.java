@@ -6,6 +6,7 @@ import dev.tfjtransfer.nn.LoadMode;
 import dev.tfjtransfer.train.EpochMetrics;
 import dev.tfjtransfer.train.Trainer;
 import dev.tfjtransfer.train.TrainerState;
+import dev.tfjtransfer.train.TrainingDivergedException;
 import dev.tfjtransfer.weights.HostTensor;
 import dev.tfjtransfer.weights.Safetensors;
 import dev.tfjtransfer.weights.StateDict;
@@ -13,13 +14,15 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The run directory's weight files. {@code best.safetensors} (written by
  * {@link dev.tfjtransfer.train.callbacks.ModelCheckpoint}): the best validation weights, keyed by
  * torchvision names (loadable by PyTorch). {@code last.safetensors}: weights, optimizer state
  * ({@code optimizer/...} keys) and, in its metadata, the trainer's counters and the history, for
- * {@code --resume}. Both are written to a temporary file and renamed.
+ * {@code --resume}. Both are written to a temporary file and renamed, never with a non-finite
+ * value, and are refused on resume if they hold one.
  */
 final class Checkpoints {
   static final String BEST = "best.safetensors";
@@ -38,26 +41,42 @@ final class Checkpoints {
     for (Map.Entry<String, HostTensor> e : trainer.optimizerState().values().tensors().entrySet()) {
       out.put(e.getKey(), e.getValue());
     }
+    out.firstNonFinite().ifPresent(tensor -> {
+      throw TrainingDivergedException.nonFiniteWeights(trainer.state().epochsDone(), tensor);
+    });
     out.metadata().put("trainer_state", JSON.writeValueAsString(trainer.state()));
     out.metadata().put("history", JSON.writeValueAsString(history));
     Safetensors.write(out, runDir.resolve(LAST));
   }
 
   static Resume readResume(Path runDir) throws IOException {
-    StateDict last = Safetensors.read(runDir.resolve(LAST));
+    StateDict last = readFinite(runDir.resolve(LAST));
     return new Resume(JSON.readValue(last.metadata().get("trainer_state"), TrainerState.class),
         JSON.readValue(last.metadata().get("history"), new TypeReference<List<EpochMetrics>>() {}));
   }
 
+  /**
+   * Reads a checkpoint, refusing one with a NaN or infinite value: such a file can only come from
+   * a diverged run (or an older version that wrote one), and training on from it is pointless.
+   */
+  static StateDict readFinite(Path file) throws IOException {
+    StateDict weights = Safetensors.read(file);
+    Optional<String> bad = weights.firstNonFinite();
+    if (bad.isPresent()) {
+      throw new IOException(file + ": tensor " + bad.get() + " holds NaN or infinite values; not a usable checkpoint");
+    }
+    return weights;
+  }
+
   /** Restores weights and optimizer state from {@code last.safetensors}, and the best weights. */
   static void restore(Path runDir, Trainer trainer, TrainerState state) throws IOException {
-    StateDict last = Safetensors.read(runDir.resolve(LAST));
+    StateDict last = readFinite(runDir.resolve(LAST));
     StateDict weights = new StateDict();
     StateDict optimizer = new StateDict();
     last.tensors().forEach((k, v) -> (k.startsWith(OPTIMIZER_PREFIX) ? optimizer : weights).put(k, v));
     trainer.model().loadStateDict(weights, LoadMode.STRICT);
     trainer.optimizerState().restore(optimizer);
-    StateDict best = Safetensors.read(runDir.resolve(BEST));
+    StateDict best = readFinite(runDir.resolve(BEST));
     best.metadata().clear();
     trainer.restoreBest(best, state.bestValAccuracy(), state.bestEpoch());
     trainer.restoreState(state);

@@ -5,7 +5,6 @@ import dev.tfjtransfer.config.RunConfig;
 import dev.tfjtransfer.config.TransformConfigs;
 import dev.tfjtransfer.data.Normalization;
 import dev.tfjtransfer.data.Pipeline;
-import dev.tfjtransfer.weights.Safetensors;
 import dev.tfjtransfer.weights.StateDict;
 import dev.tfjtransfer.zoo.HeadSpec;
 import java.io.IOException;
@@ -29,7 +28,7 @@ public record RunArtifacts(String architecture, HeadSpec head, StateDict weights
     RunConfig config = ConfigLoader.load(runDir.resolve("config.yaml"), List.of());
     List<String> classes = Files.readAllLines(runDir.resolve("class_names.txt")).stream()
         .filter(s -> !s.isBlank()).toList();
-    StateDict weights = Safetensors.read(runDir.resolve(Checkpoints.BEST));
+    StateDict weights = Checkpoints.readFinite(runDir.resolve(Checkpoints.BEST));
     weights.metadata().clear();
     RunConfig.HeadConfig h = config.model().head();
     HeadSpec head = h.type().equals("mlp") ? HeadSpec.mlp(classes.size(), h.pool(), h.hidden(), h.dropout().floatValue())

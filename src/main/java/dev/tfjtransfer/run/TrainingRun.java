@@ -24,6 +24,7 @@ import dev.tfjtransfer.train.callbacks.ModelCheckpoint;
 import dev.tfjtransfer.train.callbacks.ProgressReporter;
 import dev.tfjtransfer.train.callbacks.TensorBoardLogger;
 import dev.tfjtransfer.data.RgbImage;
+import dev.tfjtransfer.util.Directories;
 import dev.tfjtransfer.util.JavaHeap;
 import dev.tfjtransfer.weights.StateDict;
 import dev.tfjtransfer.zoo.HeadSpec;
@@ -54,6 +55,8 @@ public final class TrainingRun {
   private final Path runDir;
   private final PrintStream out;
   private final boolean interactive;
+  /** Whether the first epoch has begun: from then on the run directory holds results worth keeping. */
+  private boolean trainingStarted;
 
   /** What a run produced. */
   public record Outcome(Path runDir, History history, double bestValAccuracy, int bestEpoch) {}
@@ -68,11 +71,23 @@ public final class TrainingRun {
   /** Starts a new run in a fresh directory under {@code config.outputDir()}. */
   public static Outcome start(RunConfig config, PrintStream out, boolean interactive) throws IOException {
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    Path dir = Path.of(config.outputDir()).resolve("run-" + stamp);
-    for (int i = 2; Files.exists(dir); i++) {
-      dir = Path.of(config.outputDir()).resolve("run-" + stamp + "-" + i);
+    // taken with a mkdir that fails if the name exists, before anything slow such as reading the
+    // weights: runs started at once into one output_dir each get their own directory
+    Path dir = Directories.createUnique(Path.of(config.outputDir()), "run-" + stamp);
+    TrainingRun run = new TrainingRun(config, dir, out, interactive);
+    try {
+      return run.execute(false);
+    } catch (IOException | RuntimeException | Error e) {
+      if (!run.trainingStarted) {
+        // bad data, config or weights: nothing to resume or inspect, so no run directory stays behind
+        try {
+          Directories.deleteRecursively(dir);
+        } catch (IOException cleanup) {
+          e.addSuppressed(cleanup);
+        }
+      }
+      throw e;
     }
-    return new TrainingRun(config, dir, out, interactive).execute(false);
   }
 
   /** Continues the run in {@code runDir} from its {@code last.safetensors}. */
@@ -90,7 +105,6 @@ public final class TrainingRun {
     Normalization normalization = resolveNormalization(weights);
     config = config.withData(config.data().withNormalize(RunConfig.NormalizeConfig.of(normalization.mean(),
         normalization.std())));
-    Files.createDirectories(runDir);
     try (RunData data = RunData.open(config.data(), normalization); Model model = buildModel(data, weights);
         TensorBoardLogger tensorBoard = new TensorBoardLogger(runDir.resolve("tensorboard"))) {
       weights = null; // in the session now: the host copy can go
@@ -115,6 +129,7 @@ public final class TrainingRun {
       }
       List<Callback> callbacks = callbacks(data, history);
       callbacks.add(tensorBoard);
+      trainingStarted = true;
       for (int s = 0; s < config.stages().size(); s++) {
         RunConfig.StageConfig stage = config.stages().get(s);
         applyFreezing(model, stage);

@@ -317,6 +317,10 @@ public final class Trainer {
 
   private EpochMetrics validate(FeedSource val, int epoch, List<Callback> callbacks) {
     Evaluation e = evaluate(val, epoch, EpochMetrics.Phase.VAL, callbacks);
+    if (!Double.isFinite(e.loss())) {
+      // a training step can leave non-finite weights behind a finite loss: the validation sees them
+      throw new TrainingDivergedException(epoch, EpochMetrics.Phase.VAL, "loss became " + e.loss());
+    }
     EpochMetrics metrics = new EpochMetrics(epoch, EpochMetrics.Phase.VAL, e.loss(), e.accuracy(), List.of(),
         e.seconds(), e.images());
     callbacks.forEach(c -> c.onPhaseEnd(this, metrics));
@@ -347,8 +351,8 @@ public final class Trainer {
               : step.runFrom(train.startPath(), feed.input(), feed.labels(), stepLrs, state.globalStep());
         }
         if (!Float.isFinite(result.loss())) {
-          throw new TrainingDivergedException("loss became " + result.loss() + " at epoch " + epoch + ", batch "
-              + batchIndex + ": lower the learning rate; the last good checkpoint is kept");
+          throw new TrainingDivergedException(epoch, EpochMetrics.Phase.TRAIN, "loss became " + result.loss()
+              + " at batch " + batchIndex);
         }
         state = state.afterStep();
         lossSum += result.loss() * size;

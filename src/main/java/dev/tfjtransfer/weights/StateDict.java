@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -50,6 +51,20 @@ public final class StateDict {
   /** Total number of values over all tensors, integer buffers included. */
   public long valueCount() {
     return tensors.values().stream().mapToLong(HostTensor::size).sum();
+  }
+
+  /** The name of the first floating-point tensor holding a NaN or an infinity, if any. */
+  public Optional<String> firstNonFinite() {
+    for (Map.Entry<String, HostTensor> e : tensors.entrySet()) {
+      if (e.getValue().dtype() == DType.F32) {
+        for (float v : e.getValue().floats()) {
+          if (!Float.isFinite(v)) {
+            return Optional.of(e.getKey());
+          }
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   /**

@@ -47,7 +47,7 @@ class SavedModelExporterTest {
       model.initialize(4);
       weights = model.stateDict();
     }
-    version1 = SavedModelExporter.export(spec(), dir.resolve("savedmodels/ants"));
+    version1 = SavedModelExporter.export(spec(), dir.resolve("savedmodels/ants")).version();
   }
 
   private static SavedModelExporter.Spec spec() {
@@ -58,7 +58,7 @@ class SavedModelExporterTest {
   void versionsCountUpAndNeverOverwrite() throws Exception {
     assertEquals(dir.resolve("savedmodels/ants/1"), version1);
     byte[] before = Files.readAllBytes(version1.resolve("saved_model.pb"));
-    Path version2 = SavedModelExporter.export(spec(), dir.resolve("savedmodels/ants"));
+    Path version2 = SavedModelExporter.export(spec(), dir.resolve("savedmodels/ants")).version();
     assertEquals(dir.resolve("savedmodels/ants/2"), version2);
     assertArrayEquals(before, Files.readAllBytes(version1.resolve("saved_model.pb")));
     try (var children = Files.list(dir.resolve("savedmodels/ants"))) {

@@ -3,6 +3,7 @@ package dev.tfjtransfer.train.callbacks;
 import dev.tfjtransfer.train.Callback;
 import dev.tfjtransfer.train.EpochMetrics;
 import dev.tfjtransfer.train.Trainer;
+import dev.tfjtransfer.train.TrainingDivergedException;
 import dev.tfjtransfer.weights.Safetensors;
 import dev.tfjtransfer.weights.StateDict;
 import java.io.IOException;
@@ -13,7 +14,8 @@ import java.util.Map;
 /**
  * Keras' {@code ModelCheckpoint(save_best_only=True)}: whenever validation accuracy improves, the
  * best weights go to a safetensors file (torchvision names, loadable by PyTorch), written to a
- * temporary file and renamed so a crash never leaves a partial file.
+ * temporary file and renamed so a crash never leaves a partial file. Non-finite weights are never
+ * written: they stop training with a {@link TrainingDivergedException}.
  */
 public final class ModelCheckpoint implements Callback {
   private final Path file;
@@ -30,6 +32,9 @@ public final class ModelCheckpoint implements Callback {
     if (trainer.state().bestEpoch() != val.epoch()) {
       return false;
     }
+    trainer.bestWeights().firstNonFinite().ifPresent(tensor -> {
+      throw TrainingDivergedException.nonFiniteWeights(val.epoch(), tensor);
+    });
     StateDict out = new StateDict();
     trainer.bestWeights().tensors().forEach(out::put);
     out.metadata().putAll(metadata);
