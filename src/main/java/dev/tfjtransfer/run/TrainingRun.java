@@ -76,7 +76,7 @@ public final class TrainingRun {
     Path dir = Directories.createUnique(Path.of(config.outputDir()), "run-" + stamp);
     TrainingRun run = new TrainingRun(config, dir, out, interactive);
     try {
-      return run.execute(false);
+      return run.execute(null);
     } catch (IOException | RuntimeException | Error e) {
       if (!run.trainingStarted) {
         // bad data, config or weights: nothing to resume or inspect, so no run directory stays behind
@@ -95,11 +95,15 @@ public final class TrainingRun {
     if (!Files.isRegularFile(runDir.resolve(Checkpoints.LAST))) {
       throw new IOException(runDir + ": no " + Checkpoints.LAST + " to resume from");
     }
+    // read first: a checkpoint that cannot be resumed from (non-finite values) is refused before anything slow
+    Checkpoints.Resume resume = Checkpoints.readResume(runDir);
     RunConfig config = ConfigLoader.load(runDir.resolve("config.yaml"), List.of());
-    return new TrainingRun(config, runDir, out, interactive).execute(true);
+    return new TrainingRun(config, runDir, out, interactive).execute(resume);
   }
 
-  private Outcome execute(boolean resuming) throws IOException {
+  /** @param resume what last.safetensors holds when resuming; null for a new run */
+  private Outcome execute(Checkpoints.Resume resume) throws IOException {
+    boolean resuming = resume != null;
     long start = System.nanoTime();
     StateDict weights = config.model().weights() == null ? null : StateDict.read(Path.of(config.model().weights()));
     Normalization normalization = resolveNormalization(weights);
@@ -114,7 +118,6 @@ public final class TrainingRun {
         Files.write(runDir.resolve("class_names.txt"), data.classes());
       }
       Trainer trainer = new Trainer(model, headPrefix(), config.seed());
-      Checkpoints.Resume resume = resuming ? Checkpoints.readResume(runDir) : null;
       if (resume != null) {
         dropMetricsAfter(resume.state().epochsDone());
       }

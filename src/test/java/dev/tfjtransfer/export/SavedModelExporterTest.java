@@ -70,6 +70,40 @@ class SavedModelExporterTest {
   }
 
   @Test
+  void aFailedExportLeavesNoModelDirectory() throws Exception {
+    StateDict incomplete = new StateDict();
+    weights.tensors().forEach((name, tensor) -> {
+      if (!name.equals("fc.bias")) {
+        incomplete.put(name, tensor);
+      }
+    });
+    Path model = dir.resolve("failing/models/broken");
+    SavedModelExporter.Spec spec = new SavedModelExporter.Spec("resnet18", HeadSpec.linear(3), incomplete, CLASSES,
+        Normalization.IMAGENET, SIZE);
+    Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+        () -> SavedModelExporter.export(spec, model));
+    assertTrue(e.getMessage().contains("fc.bias"), e.getMessage());
+    assertFalse(Files.exists(model), "no empty model directory");
+  }
+
+  @Test
+  void temporariesOfDeadProcessesAreRemovedAndLiveOnesKept() throws Exception {
+    Process finished = new ProcessBuilder("true").start();
+    finished.waitFor();
+    Path model = dir.resolve("savedmodels/tidy");
+    Path abandoned = Files.createDirectories(model.resolve(".tmp-4-" + finished.pid() + "/variables"));
+    Files.writeString(abandoned.resolve("variables.index"), "partial");
+    Path live = Files.createDirectories(model.resolve(".tmp-9-" + ProcessHandle.current().pid()));
+
+    SavedModelExporter.export(spec(), model);
+
+    try (var children = Files.list(model)) {
+      assertEquals(Set.of("1", live.getFileName().toString()),
+          Set.copyOf(children.map(p -> p.getFileName().toString()).toList()));
+    }
+  }
+
+  @Test
   void savedModelProtoHasTheServingSignatureAndNoTrainingOps() throws Exception {
     SavedModel saved;
     try (InputStream in = Files.newInputStream(version1.resolve("saved_model.pb"))) {

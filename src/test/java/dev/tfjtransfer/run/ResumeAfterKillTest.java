@@ -4,16 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tfjtransfer.Arrays4d;
+import dev.tfjtransfer.JvmProcess;
 import dev.tfjtransfer.data.DemoDataset;
 import dev.tfjtransfer.weights.DType;
 import dev.tfjtransfer.weights.Safetensors;
 import dev.tfjtransfer.weights.StateDict;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,15 +35,15 @@ class ResumeAfterKillTest {
     Path full = runToEnd(List.of("train", "--config", configFile.toString()), dir.resolve("runs-a"));
 
     Files.writeString(configFile, TrainingRunTest.config(data, dir.resolve("runs-b"), 3));
-    Process victim = cli(List.of("train", "--config", configFile.toString()));
+    JvmProcess victim = JvmProcess.cli(dir, List.of("train", "--config", configFile.toString()));
     Path interrupted = waitForRunDir(dir.resolve("runs-b"));
     // kill once epoch 2 (the first of stage 2) has been checkpointed, while epoch 3 trains
     waitUntil(() -> csvRows(interrupted) >= 6, victim);
-    victim.destroyForcibly().waitFor(60, TimeUnit.SECONDS);
+    victim.kill();
     assertTrue(csvRows(interrupted) < 1 + 1 + 2 * 4, "the victim finished before it was killed");
 
-    Process resumed = cli(List.of("train", "--resume", interrupted.toString()));
-    assertTrue(resumed.waitFor(10, TimeUnit.MINUTES) && resumed.exitValue() == 0, "resume failed");
+    JvmProcess resumed = JvmProcess.cli(dir, List.of("train", "--resume", interrupted.toString()));
+    assertEquals(0, resumed.waitFor(10), resumed.output());
 
     StateDict a = Safetensors.read(full.resolve("last.safetensors"));
     StateDict b = Safetensors.read(interrupted.resolve("last.safetensors"));
@@ -80,17 +78,9 @@ class ResumeAfterKillTest {
   }
 
   private Path runToEnd(List<String> args, Path outputDir) throws Exception {
-    Process p = cli(args);
-    assertTrue(p.waitFor(10, TimeUnit.MINUTES) && p.exitValue() == 0, "training failed");
+    JvmProcess p = JvmProcess.cli(dir, args);
+    assertEquals(0, p.waitFor(10), p.output());
     return waitForRunDir(outputDir);
-  }
-
-  private Process cli(List<String> args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "dev.tfjtransfer.cli.Main"));
-    command.addAll(args);
-    return new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-        .redirectOutput(File.createTempFile("cli", ".log", dir.toFile())).start();
   }
 
   private static Path waitForRunDir(Path outputDir) throws Exception {
@@ -108,7 +98,7 @@ class ResumeAfterKillTest {
     throw new AssertionError("no run directory in " + outputDir);
   }
 
-  private static void waitUntil(java.util.function.BooleanSupplier condition, Process process) throws Exception {
+  private static void waitUntil(java.util.function.BooleanSupplier condition, JvmProcess process) throws Exception {
     for (int i = 0; i < 6000 && !condition.getAsBoolean(); i++) {
       assertTrue(process.isAlive(), "the training process ended early");
       Thread.sleep(20);

@@ -1,5 +1,6 @@
 package dev.tfjtransfer.run;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,6 +35,18 @@ class RunValidationTest {
     Files.move(dir.resolve("d/val"), dir.resolve("d/elsewhere"));
     Exception e = failure(config(dir.resolve("d"), ""));
     assertTrue(e.getMessage().contains("d/val") && e.getMessage().contains("missing"), e.getMessage());
+  }
+
+  @Test
+  void aRunThatFailsBeforeTrainingLeavesNoRunDirectory() throws Exception {
+    DemoDataset.generate(dir.resolve("d"), 2, 1, 0);
+    Files.move(dir.resolve("d/val"), dir.resolve("d/elsewhere"));
+    Files.writeString(dir.resolve("w.pth"), "not weights");
+    failure(config(dir.resolve("d"), ""));
+    failure(config(dir.resolve("d"), "model: {weights: " + dir.resolve("w.pth") + "}\n"));
+    try (var runs = Files.list(dir.resolve("runs"))) {
+      assertEquals(List.of(), runs.toList(), "no run-* directory for runs that never trained");
+    }
   }
 
   @Test
