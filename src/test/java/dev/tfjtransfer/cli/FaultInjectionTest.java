@@ -11,6 +11,9 @@ import dev.tfjtransfer.JvmProcess;
 import dev.tfjtransfer.data.DemoDataset;
 import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.nn.SessionOptions;
+import dev.tfjtransfer.config.ConfigLoader;
+import dev.tfjtransfer.config.RunConfig;
+import dev.tfjtransfer.run.RunArtifacts;
 import dev.tfjtransfer.run.TrainingRun;
 import dev.tfjtransfer.weights.HostTensor;
 import dev.tfjtransfer.weights.Safetensors;
@@ -108,6 +111,35 @@ class FaultInjectionTest {
     assertEquals(Set.copyOf(runDirs), Set.copyOf(children(runs)));
   }
 
+  /**
+   * The same race in one JVM, where the two starts are microseconds apart and so always fall in
+   * the same second, the one the run directory is named after.
+   */
+  @Test
+  void twoRunsStartedAtOnceInOneJvmEachGetTheirOwnRunDirectory() throws Exception {
+    Path runs = dir.resolve("threads-runs");
+    Path config = config("threads", runs, 8, "all-but-head", "- {name: head, epochs: 1, groups: [{lr: 0.01}]}");
+    java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+    List<java.util.concurrent.Future<Path>> starts = new ArrayList<>();
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      for (int seed : new int[] {303, 404}) {
+        RunConfig run = ConfigLoader.load(config, List.of("seed=" + seed));
+        starts.add(threads.submit(() -> {
+          together.await();
+          return TrainingRun.start(run, new PrintStream(java.io.OutputStream.nullOutputStream()), false).runDir();
+        }));
+      }
+      Path first = starts.get(0).get();
+      Path second = starts.get(1).get();
+      assertNotEquals(first, second);
+      assertTrue(Files.readString(first.resolve("config.yaml")).contains("seed: 303"));
+      assertTrue(Files.readString(second.resolve("config.yaml")).contains("seed: 404"));
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
   @Test
   void twoExportsAtOnceIntoOneModelDirectoryBecomeConsecutiveVersions() throws Exception {
     Path model = dir.resolve("concurrent-export/models/demo");
@@ -118,6 +150,8 @@ class FaultInjectionTest {
     Set<String> versions = new java.util.HashSet<>();
     for (JvmProcess export : exports) {
       assertEquals(0, export.waitFor(5), export.output());
+    }
+    for (JvmProcess export : exports) {
       versions.add(find(export.output(), "exported \\S+/(\\d+) "));
       assertEquals(model.getParent().resolve("models.config").toAbsolutePath().toString(),
           find(export.output(), "TF Serving config: (\\S+)"));
@@ -209,6 +243,12 @@ class FaultInjectionTest {
         () -> TrainingRun.resume(run, new PrintStream(java.io.OutputStream.nullOutputStream()), false));
     assertTrue(refused.getMessage().contains("last.safetensors") && refused.getMessage().contains("fc.weight")
         && refused.getMessage().contains("NaN"), refused.getMessage());
+    // and export / predict --run refuse non-finite best weights
+    StateDict best = Safetensors.read(run.resolve("best.safetensors"));
+    best.put("fc.weight", HostTensor.ofFloats(best.get("fc.weight").shape(), poisoned));
+    Safetensors.write(best, run.resolve("best.safetensors"));
+    IOException notExported = assertThrows(IOException.class, () -> RunArtifacts.load(run));
+    assertTrue(notExported.getMessage().contains("best.safetensors"), notExported.getMessage());
   }
 
   private static List<String> exportArgs(Path model) {
