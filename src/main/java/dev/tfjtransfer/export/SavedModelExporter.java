@@ -104,11 +104,17 @@ public final class SavedModelExporter {
         Files.write(tmp.resolve(CLASS_NAMES), spec.classNames());
         Path version = publish(tmp, modelDir);
         return new Exported(version, ServingConfig.write(modelDir.toAbsolutePath().getParent()));
-      } finally {
-        Directories.deleteRecursively(tmp); // nothing left after the rename; the partial export after a failure
-        if (createdModelDir) {
-          Directories.deleteIfEmpty(modelDir);
+      } catch (IOException | RuntimeException | Error e) {
+        // the partial SavedModel goes, and the model directory if this export made it and it is still empty
+        try {
+          Directories.deleteRecursively(tmp);
+          if (createdModelDir) {
+            Directories.deleteIfEmpty(modelDir);
+          }
+        } catch (IOException cleanup) {
+          e.addSuppressed(cleanup);
         }
+        throw e;
       }
     }
   }
