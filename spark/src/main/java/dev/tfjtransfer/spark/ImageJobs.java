@@ -77,7 +77,8 @@ public final class ImageJobs {
     }
     String model = ship(spark, input.modelDir());
     int threads = input.tfThreads();
-    MapPartitionsFunction<Row, Row> scorePartition = rows -> Batches.map(rows, input.batchSize(), batch -> {
+    int batchSize = input.batchSize();
+    MapPartitionsFunction<Row, Row> scorePartition = rows -> Batches.map(rows, batchSize, batch -> {
       ServingModel serving = ServingModel.get(Path.of(SparkFiles.get(model)), threads);
       List<PerImage.Outcome<float[]>> outcomes = PerImage.run(contents(batch), serving::probabilities);
       List<Row> out = new ArrayList<>(batch.size());
@@ -108,7 +109,8 @@ public final class ImageJobs {
     String root = qualified(hadoop, input.images()) + "/";
     String model = ship(spark, input.modelDir());
     int threads = input.tfThreads();
-    MapPartitionsFunction<Row, Row> featurePartition = rows -> Batches.map(rows, input.batchSize(), batch -> {
+    int batchSize = input.batchSize();
+    MapPartitionsFunction<Row, Row> featurePartition = rows -> Batches.map(rows, batchSize, batch -> {
       ServingModel serving = ServingModel.get(Path.of(SparkFiles.get(model)), threads);
       List<PerImage.Outcome<float[]>> outcomes = PerImage.run(contents(batch), serving::features);
       List<Row> result = new ArrayList<>(batch.size());
