@@ -42,7 +42,7 @@ final class ExportCommand implements Callable<Integer> {
     SavedModelExporter.Exported exported = SavedModelExporter.export(spec, out);
     System.out.println("exported " + exported.version() + " (signature serving_default: images float32 [-1,"
         + spec.imageSize() + "," + spec.imageSize() + ",3] 0..255; serving_bytes: image_bytes string [-1]"
-        + " -> probabilities, logits, class_ids, class_names)");
+        + " -> probabilities, logits, class_ids, class_names; features: image_bytes -> the head's input)");
     System.out.println("TF Serving config: " + exported.servingConfig());
     return 0;
   }

@@ -71,7 +71,8 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
     public DataConfig {
       root = root == null ? "demo-data" : root;
       format = format == null ? "imagefolder" : format;
-      Checks.oneOf("data.format", format, "imagefolder", "cifar10");
+      // features: root/train/shards and root/val/shards as the Spark extract-features job writes them
+      Checks.oneOf("data.format", format, "imagefolder", "cifar10", "features");
       generateDemo = generateDemo != null && generateDemo;
       trainTransforms = trainTransforms == null ? List.of(TransformConfig.randomResizedCrop(224),
           TransformConfig.flip(0.5)) : List.copyOf(trainTransforms);

@@ -31,6 +31,7 @@ import java.util.stream.Stream;
 import org.tensorflow.Operand;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Signature;
+import org.tensorflow.TensorFlow;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
@@ -43,8 +44,9 @@ import org.tensorflow.types.TString;
  * {@code <root>/<name>/<version>/saved_model.pb + variables/}: tag {@code serve}, signature
  * {@code serving_default} (method {@code tensorflow/serving/predict}) taking {@code images}
  * float32 [-1, 224, 224, 3] RGB in 0..255 (normalization happens inside) and returning
- * {@code probabilities}, {@code logits}, {@code class_ids} and {@code class_names}. The graph is
- * inference only: BatchNorm uses running statistics, no dropout, no gradient or optimizer op.
+ * {@code probabilities}, {@code logits}, {@code class_ids} and {@code class_names}; {@code serving_bytes}
+ * takes encoded images and {@code features} returns the head's input (the pooled backbone output)
+ * for them, from the same graph. The graph is inference only: BatchNorm uses running statistics, no dropout, no gradient or optimizer op.
  * Each export is a new version, written to a temporary directory and renamed; an existing version
  * is never overwritten, and exports running at once become consecutive versions.
  */
@@ -52,6 +54,10 @@ public final class SavedModelExporter {
   public static final String SIGNATURE = Signature.DEFAULT_KEY;
   /** The signature taking encoded images. */
   public static final String BYTES_SIGNATURE = "serving_bytes";
+  /** The signature returning the head's input for encoded images (frozen-backbone features). */
+  public static final String FEATURES_SIGNATURE = "features";
+  /** What the {@value #FEATURES_SIGNATURE} signature returns: float32 [-1, width]. */
+  public static final String FEATURES_OUTPUT = "features";
   public static final String PREDICT_METHOD = "tensorflow/serving/predict";
   /** The class names, one per line in class-id order, inside each version directory. */
   public static final String CLASS_NAMES = "assets.extra/class_names.txt";
@@ -96,9 +102,10 @@ public final class SavedModelExporter {
       removeAbandonedTemporaries(modelDir);
       Path tmp = modelDir.resolve(".tmp-" + TEMPORARIES.incrementAndGet() + "-" + ProcessHandle.current().pid());
       try {
+        List<Signature> bytesSignatures = buildBytesGraph(model, spec);
         SavedModelBundle.exporter(tmp.toString()).withSession(model.session())
-            .withSignatures(buildServingGraph(model, spec), buildBytesGraph(model, spec)).export();
-        pruneWeightLoadingOps(tmp.resolve("saved_model.pb"));
+            .withSignatures(buildServingGraph(model, spec), bytesSignatures.get(0), bytesSignatures.get(1)).export();
+        finishProto(tmp.resolve("saved_model.pb"));
         // assets.extra is where TF Serving tolerates extra files; JVM consumers read the labels here
         Files.createDirectories(tmp.resolve("assets.extra"));
         Files.write(tmp.resolve(CLASS_NAMES), spec.classNames());
@@ -168,24 +175,34 @@ public final class SavedModelExporter {
     int size = spec.imageSize();
     Placeholder<TFloat32> images = tf.withName("images").placeholder(TFloat32.class,
         Placeholder.shape(Shape.of(Shape.UNKNOWN_SIZE, size, size, 3)));
-    return classify(tf, model, spec, images, Signature.builder().key(SIGNATURE).input("images", images));
+    return classify(tf, model, spec, images, Signature.builder().key(SIGNATURE).input("images", images)).classes();
   }
 
   /**
-   * {@value #BYTES_SIGNATURE}: encoded JPEG/PNG images (string [-1], TF Serving's REST API takes
-   * them as {"b64": ...}), decoded, resized (shorter side to 256/224 of the crop) and centre-cropped
-   * in the graph.
+   * {@value #BYTES_SIGNATURE} and {@value #FEATURES_SIGNATURE}: encoded JPEG/PNG images (string [-1],
+   * TF Serving's REST API takes them as {"b64": ...}), decoded, resized (shorter side to 256/224 of
+   * the crop) and centre-cropped in the graph; the second signature reads the head's input from the
+   * same ops, so features and classes come from one backbone pass.
    */
-  static Signature buildBytesGraph(Model model, Spec spec) {
+  static List<Signature> buildBytesGraph(Model model, Spec spec) {
     Ops tf = model.tf().withSubScope("serving_bytes");
     int crop = spec.imageSize();
     Placeholder<TString> bytes = tf.withName("image_bytes").placeholder(TString.class,
         Placeholder.shape(Shape.of(Shape.UNKNOWN_SIZE)));
     Operand<TFloat32> images = EncodedImages.preprocess(tf, bytes, crop * 256 / 224, crop);
-    return classify(tf, model, spec, images, Signature.builder().key(BYTES_SIGNATURE).input("image_bytes", bytes));
+    Outputs outputs = classify(tf, model, spec, images,
+        Signature.builder().key(BYTES_SIGNATURE).input("image_bytes", bytes));
+    Signature features = Signature.builder().key(FEATURES_SIGNATURE).methodName(PREDICT_METHOD)
+        .input("image_bytes", bytes)
+        .output(FEATURES_OUTPUT, tf.withName(FEATURES_OUTPUT).identity(outputs.features()))
+        .build();
+    return List.of(outputs.classes(), features);
   }
 
-  private static Signature classify(Ops tf, Model model, Spec spec, Operand<TFloat32> images,
+  /** A classification signature and the head's input it was computed from. */
+  private record Outputs(Signature classes, Operand<TFloat32> features) {}
+
+  private static Outputs classify(Ops tf, Model model, Spec spec, Operand<TFloat32> images,
       Signature.Builder signature) {
     float[] mean = spec.normalization().mean();
     float[] std = spec.normalization().std();
@@ -197,26 +214,29 @@ public final class SavedModelExporter {
       shift[c] = -mean[c] / std[c];
     }
     Operand<TFloat32> normalized = tf.math.add(tf.math.mul(images, tf.constant(scale)), tf.constant(shift));
-    Operand<TFloat32> logits = model.call(normalized, Mode.INFERENCE, BatchNormPolicy.FROZEN_USE_RUNNING_STATS)
-        .output();
+    Model.Forward forward = model.call(normalized, Mode.INFERENCE, BatchNormPolicy.FROZEN_USE_RUNNING_STATS);
+    Operand<TFloat32> logits = forward.output();
     Operand<TFloat32> probabilities = tf.nn.softmax(logits);
     Operand<TInt64> classIds = tf.math.argMax(logits, tf.constant(1), TInt64.class);
     Operand<TString> names = tf.gather(tf.constant(java.nio.charset.StandardCharsets.UTF_8, spec.classNames().toArray(new String[0])), classIds,
         tf.constant(0));
-    return signature.methodName(PREDICT_METHOD)
+    Signature classes = signature.methodName(PREDICT_METHOD)
         .output("probabilities", tf.withName("probabilities").identity(probabilities))
         .output("logits", tf.withName("logits").identity(logits))
         .output("class_ids", tf.withName("class_ids").identity(classIds))
         .output("class_names", tf.withName("class_names").identity(names))
         .build();
+    return new Outputs(classes, forward.outputs().get(ModelZoo.HEAD_INPUT));
   }
 
   /**
    * Drops the placeholders and assign ops that loaded the weights into the variables (and the
    * state_dict read ops): the variables file already holds the values, and a serving graph should
-   * contain nothing that can write a weight.
+   * contain nothing that can write a weight. Records the TensorFlow version that wrote the model,
+   * as Python's exporter does (TF Java leaves it empty; its native library exposes no git
+   * version, so that field says "unknown" as TensorFlow's own builds without git do).
    */
-  static void pruneWeightLoadingOps(Path savedModelPb) throws IOException {
+  static void finishProto(Path savedModelPb) throws IOException {
     SavedModel saved;
     try (InputStream in = Files.newInputStream(savedModelPb)) {
       saved = SavedModel.parseFrom(in);
@@ -228,6 +248,7 @@ public final class SavedModelExporter {
           .filter(n -> !WEIGHT_IO_OPS.matcher(n.getName()).lookingAt())
           .toList();
       meta.setGraphDef(graph.toBuilder().clearNode().addAllNode(kept));
+      meta.getMetaInfoDefBuilder().setTensorflowVersion(TensorFlow.version()).setTensorflowGitVersion("unknown");
     }
     try (OutputStream out = Files.newOutputStream(savedModelPb)) {
       builder.build().writeTo(out);

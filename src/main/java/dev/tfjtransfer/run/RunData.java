@@ -6,6 +6,7 @@ import dev.tfjtransfer.data.Cifar10;
 import dev.tfjtransfer.data.DataLoader;
 import dev.tfjtransfer.data.Dataset;
 import dev.tfjtransfer.data.DemoDataset;
+import dev.tfjtransfer.data.FeatureShards;
 import dev.tfjtransfer.data.ImageFolder;
 import dev.tfjtransfer.data.Normalization;
 import dev.tfjtransfer.data.Pipeline;
@@ -18,6 +19,9 @@ import java.util.List;
 record RunData(DataLoader train, DataLoader val, List<String> classes, Normalization normalization) implements
     AutoCloseable {
 
+  /** Where an {@code extract-features} output directory keeps its feature shards. */
+  static final String SHARDS = "shards";
+
   /** @param normalization the resolved normalization (config, else the weights' record, else ImageNet) */
   static RunData open(RunConfig.DataConfig config, Normalization normalization) throws IOException {
     Path root = Path.of(config.root());
@@ -29,6 +33,9 @@ record RunData(DataLoader train, DataLoader val, List<String> classes, Normaliza
     if (config.format().equals("cifar10")) {
       train = Cifar10.train(root);
       val = Cifar10.test(root);
+    } else if (config.format().equals("features")) {
+      train = FeatureShards.read(root.resolve("train").resolve(SHARDS));
+      val = FeatureShards.read(root.resolve("val").resolve(SHARDS));
     } else {
       train = ImageFolder.open(root.resolve("train"));
       if (!Files.isDirectory(root.resolve("val"))) {
@@ -71,6 +78,11 @@ record RunData(DataLoader train, DataLoader val, List<String> classes, Normaliza
       out[i] = values.get(i).floatValue();
     }
     return out;
+  }
+
+  /** Whether the samples are precomputed backbone features rather than images. */
+  boolean isFeatures() {
+    return train.dataset() instanceof FeatureShards;
   }
 
   int imageSize() {

@@ -127,7 +127,7 @@ public final class TrainingRun {
       out.printf(Locale.ROOT, "%s: %s, %d classes %s, %d train / %d val images -> %s%n", resuming ? "resuming" : "training",
           config.model().arch(), data.classes().size(), data.classes(), data.train().dataset().size(),
           data.val().dataset().size(), runDir);
-      if (!resuming) {
+      if (!resuming && !data.isFeatures()) {
         tensorBoard.image("train_batch", 0, writeBatchGrid(data));
       }
       List<Callback> callbacks = callbacks(data, history);
@@ -154,13 +154,16 @@ public final class TrainingRun {
         }
         out.printf(Locale.ROOT, "stage %d/%d '%s': %d epochs, %d trainable tensors%n", s + 1, config.stages().size(),
             stage.name(), epochs, model.trainableWeights().size());
-        History stageHistory = stage.cacheFeatures()
-            ? trainer.fitOnCachedFeatures(data.train(), data.val(), epochs, callbacks, false)
+        History stageHistory = data.isFeatures() ? trainer.fitOnFeatures(data.train(), data.val(), epochs, callbacks,
+            false)
+            : stage.cacheFeatures() ? trainer.fitOnCachedFeatures(data.train(), data.val(), epochs, callbacks, false)
             : trainer.fit(data.train(), data.val(), epochs, callbacks, false);
         history.addAll(stageHistory.rows());
       }
       trainer.restoreBestWeights();
-      tensorBoard.image("val_predictions", trainer.state().epochsDone(), writePredictionGrid(model, data));
+      if (!data.isFeatures()) {
+        tensorBoard.image("val_predictions", trainer.state().epochsDone(), writePredictionGrid(model, data));
+      }
       History all = new History();
       history.forEach(all::add);
       out.printf(Locale.ROOT, "done in %.1fs: best val acc %.4f at epoch %d; weights in %s%n",

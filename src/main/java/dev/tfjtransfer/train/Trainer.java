@@ -2,6 +2,7 @@ package dev.tfjtransfer.train;
 
 import dev.tfjtransfer.data.Batch;
 import dev.tfjtransfer.data.DataLoader;
+import dev.tfjtransfer.data.FeatureShards;
 import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.weights.StateDict;
 import java.util.ArrayList;
@@ -143,12 +144,7 @@ public final class Trainer {
       throw new IllegalStateException("call compile before fit");
     }
     checkClasses(train, val);
-    // the head's top-level module (classifier, fc, predictions) is what follows the flatten layer
-    String head = headPrefix.split("\\.")[0];
-    if (!step.canStartFrom(FEATURES, head)) {
-      throw new IllegalStateException("cached features need every trainable weight inside '" + head
-          + "' and BatchNorm in running-statistics mode (batchnorm: frozen)");
-    }
+    checkHeadOnly();
     for (DataLoader loader : List.of(train, val)) {
       if (!loader.pipeline().isDeterministic()) {
         throw new IllegalStateException("cached features need deterministic transforms; the pipeline has random crops"
@@ -157,6 +153,40 @@ public final class Trainer {
     }
     return fit(FeedSource.cached(train, features(train), FEATURES), FeedSource.cached(val, features(val), FEATURES),
         epochs, callbacks, restoreBest);
+  }
+
+  /**
+   * {@link #fitOnCachedFeatures} on features computed elsewhere (the Spark {@code extract-features}
+   * job): both loaders read {@link FeatureShards}, and only their batch order is used. The
+   * features must come from this model's backbone (the same weights and eval transforms).
+   */
+  public History fitOnFeatures(DataLoader train, DataLoader val, int epochs, List<Callback> callbacks,
+      boolean restoreBest) {
+    if (step == null) {
+      throw new IllegalStateException("call compile before fit");
+    }
+    checkClasses(train, val);
+    checkHeadOnly();
+    long width = model.inference().outputs().get(FEATURES).shape().get(1);
+    for (DataLoader loader : List.of(train, val)) {
+      if (!(loader.dataset() instanceof FeatureShards shards)) {
+        throw new IllegalArgumentException("fitOnFeatures needs loaders over FeatureShards");
+      } else if (shards.width() != width) {
+        throw new IllegalArgumentException("the features are " + shards.width() + " wide but " + model.architecture()
+            + "'s head takes " + width + ": they come from another architecture");
+      }
+    }
+    return fit(FeedSource.cached(train, ((FeatureShards) train.dataset()).features(), FEATURES),
+        FeedSource.cached(val, ((FeatureShards) val.dataset()).features(), FEATURES), epochs, callbacks, restoreBest);
+  }
+
+  private void checkHeadOnly() {
+    // the head's top-level module (classifier, fc, predictions) is what follows the flatten layer
+    String head = headPrefix.split("\\.")[0];
+    if (!step.canStartFrom(FEATURES, head)) {
+      throw new IllegalStateException("training on features needs every trainable weight inside '" + head
+          + "' and BatchNorm in running-statistics mode (batchnorm: frozen)");
+    }
   }
 
   /** The backbone output ({@value #FEATURES} layer of the inference graph) of every sample. */
@@ -378,8 +408,7 @@ public final class Trainer {
     }
   }
 
-  /** The layer whose output is the head's input in every zoo architecture. */
-  static final String FEATURES = "flatten";
+  static final String FEATURES = dev.tfjtransfer.zoo.ModelZoo.HEAD_INPUT;
 
   private static void checkClasses(DataLoader train, DataLoader val) {
     if (!train.dataset().classes().equals(val.dataset().classes())) {

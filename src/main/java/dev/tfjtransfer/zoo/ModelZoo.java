@@ -15,6 +15,9 @@ import java.util.stream.Collectors;
  * model with a new head.
  */
 public final class ModelZoo {
+  /** The layer whose output is the head's input in every architecture (cached or extracted features). */
+  public static final String HEAD_INPUT = "flatten";
+
   /** ImageNet input size the zoo builds for unless told otherwise. */
   public static final int DEFAULT_IMAGE_SIZE = 224;
 

@@ -136,6 +136,11 @@ class SavedModelExporterTest {
     assertEquals("tensorflow/serving/predict", bytes.getMethodName());
     checkTensor(bytes.getInputsMap().get("image_bytes"), DataType.DT_STRING, -1);
     assertEquals(signature.getOutputsMap().keySet(), bytes.getOutputsMap().keySet());
+    SignatureDef features = meta.getSignatureDefMap().get("features");
+    assertEquals("tensorflow/serving/predict", features.getMethodName());
+    assertEquals(bytes.getInputsMap(), features.getInputsMap(), "the same image_bytes input as serving_bytes");
+    checkTensor(features.getOutputsMap().get("features"), DataType.DT_FLOAT, -1, 512);
+    assertEquals(org.tensorflow.TensorFlow.version(), meta.getMetaInfoDef().getTensorflowVersion());
     assertFalse(meta.getGraphDef().getNodeList().stream().anyMatch(n -> n.getOp().equals("Assign")
         && !n.getName().startsWith("save/")), "only the saver may assign variables");
   }

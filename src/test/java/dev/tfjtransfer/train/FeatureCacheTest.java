@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tfjtransfer.Arrays4d;
 import dev.tfjtransfer.data.DataLoader;
 import dev.tfjtransfer.data.DemoDataset;
+import dev.tfjtransfer.data.FeatureShards;
 import dev.tfjtransfer.data.ImageFolder;
 import dev.tfjtransfer.data.Normalization;
 import dev.tfjtransfer.data.Pipeline;
@@ -72,6 +73,75 @@ class FeatureCacheTest {
     }
     System.out.printf("4 epochs on images %.2fs, on cached features %.2fs (including the caching pass)%n",
         images.seconds(), cached.seconds());
+  }
+
+  /**
+   * The backbone's features written as shards (out of order, as Spark's partitions come) and read
+   * back train the same head as cached features: FeatureShards restores ImageFolder's order, so the
+   * seeded shuffle draws the same batches.
+   */
+  @Test
+  void featureShardsTrainTheSameHeadAsCachedFeatures() throws Exception {
+    Pipeline deterministic = new Pipeline(List.of(Transforms.resizeShorter(72), Transforms.centerCrop(64)),
+        Normalization.IMAGENET, 64);
+    for (String split : List.of("train", "val")) {
+      ImageFolder images = ImageFolder.open(dir.resolve("data").resolve(split));
+      float[][] features = new float[images.size()][];
+      try (Model model = ModelZoo.create("resnet18", HeadSpec.linear(3), 64, 64, SessionOptions.defaults())) {
+        model.initialize(3);
+        for (int i = 0; i < images.size(); i++) {
+          float[] pixels = new float[deterministic.floatsPerImage()];
+          deterministic.apply(images.image(i), new java.util.SplittableRandom(0), pixels, 0);
+          try (org.tensorflow.types.TFloat32 x = org.tensorflow.types.TFloat32.tensorOf(
+                  org.tensorflow.ndarray.Shape.of(1, 64, 64, 3));
+              org.tensorflow.Result r = feedPixels(model, x, pixels)) {
+            features[i] = new float[512];
+            r.get(0).asRawTensor().data().asFloats().read(features[i]);
+          }
+        }
+      }
+      // two shards, the second half first, each in reverse order
+      Path shards = java.nio.file.Files.createDirectories(dir.resolve("shards").resolve(split));
+      int half = images.size() / 2;
+      for (int[] range : new int[][] {{half, images.size()}, {0, half}}) {
+        List<String> paths = new java.util.ArrayList<>();
+        List<float[]> rows = new java.util.ArrayList<>();
+        List<Integer> labels = new java.util.ArrayList<>();
+        for (int i = range[1] - 1; i >= range[0]; i--) {
+          paths.add(images.file(i).toString());
+          rows.add(features[i]);
+          labels.add(images.label(i));
+        }
+        FeatureShards.write(shards.resolve("part-" + range[0] + ".safetensors"), images.classes(), paths,
+            rows.toArray(float[][]::new), labels.stream().mapToInt(Integer::intValue).toArray());
+      }
+    }
+    StateDict onShards;
+    try (Model model = ModelZoo.create("resnet18", HeadSpec.linear(3), 64, 64, SessionOptions.defaults());
+        DataLoader train = DataLoader.builder(FeatureShards.read(dir.resolve("shards/train")), deterministic)
+            .optBatchSize(4).optShuffle(true).optSeed(7).build();
+        DataLoader val = DataLoader.builder(FeatureShards.read(dir.resolve("shards/val")), deterministic)
+            .optBatchSize(4).build()) {
+      model.initialize(3);
+      Trainer trainer = new Trainer(model, "fc", 0);
+      trainer.freeze(FreezeSpec.allButHead());
+      trainer.compile(TrainingSetup.sgd(0.05), false);
+      trainer.fitOnFeatures(train, val, 4, List.of(), false);
+      onShards = model.stateDict();
+    }
+    Run cached = train(true, 4);
+    for (String name : List.of("fc.weight", "fc.bias")) {
+      float[] a = cached.weights().get(name).floats();
+      float[] b = onShards.get(name).floats();
+      double error = Arrays4d.maxAbsDiff(a, b) / Arrays4d.maxAbs(a);
+      assertTrue(error < 1e-5, name + " differs by " + error);
+    }
+  }
+
+  private static org.tensorflow.Result feedPixels(Model model, org.tensorflow.types.TFloat32 x, float[] pixels) {
+    x.asRawTensor().data().asFloats().write(pixels);
+    return model.session().runner().feed(model.images(), x)
+        .fetch(model.inference().outputs().get(ModelZoo.HEAD_INPUT)).run();
   }
 
   @Test
