@@ -143,11 +143,15 @@ public final class TrainingRun {
       }
       trainer.restoreBestWeights();
       tensorBoard.image("val_predictions", trainer.state().epochsDone(), writePredictionGrid(model, data));
+      RunEvaluation.Outcome evaluation = RunEvaluation.evaluateValidation(runDir, model, data.val(), data.classes(),
+          config.data().root());
       History all = new History();
       history.forEach(all::add);
-      out.printf(Locale.ROOT, "done in %.1fs: best val acc %.4f at epoch %d; weights in %s%n",
+      out.printf(Locale.ROOT, "done in %.1fs: best val acc %.4f at epoch %d (top-1 %.4f, top-5 %.4f)%n"
+              + "  weights %s, report %s, evaluation %s/, metrics %s%n",
           (System.nanoTime() - start) / 1e9, trainer.state().bestValAccuracy(), trainer.state().bestEpoch(),
-          runDir.resolve(Checkpoints.BEST));
+          evaluation.evaluation().metrics().top1Accuracy(), evaluation.evaluation().metrics().top5Accuracy(),
+          runDir.resolve(Checkpoints.BEST), evaluation.report(), evaluation.directory(), runDir.resolve("metrics.csv"));
       if (data.train().skippedImages() + data.val().skippedImages() > 0) {
         out.printf("%d unreadable images were skipped%n", data.train().skippedImages() + data.val().skippedImages());
       }
