@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code tfj-transfer} command line: a thin shell over the library's Java API. */
-@Command(name = "tfj-transfer", mixinStandardHelpOptions = true, version = "tfj-transfer 0.1.0",
+@Command(name = "tfj", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
     description = "Transfer learning of ImageNet CNNs on the JVM with TensorFlow Java.",
     subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ConvertCommand.class, SummaryCommand.class,
         DemoDataCommand.class, ExportCommand.class, BenchCommand.class, BenchDataCommand.class})
@@ -12,11 +12,35 @@ public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
+  @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+      description = "also show TensorFlow's native INFO log lines")
+  boolean verbose;
+
   public static void main(String[] args) {
     System.setProperty("java.awt.headless", "true");
     // warnings (e.g. a skipped unreadable image) as one line each on stderr
     System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%n");
-    System.exit(commandLine().execute(args));
+    CommandLine cli = commandLine();
+    cli.setExecutionStrategy(parseResult -> {
+      if (!isHelpRequest(parseResult) && !verbose(parseResult)) {
+        NativeLogs.setLevelBeforeLoading();
+        if (!parseResult.isVersionHelpRequested()) {
+          NativeLogs.absorbFirstUseLines();
+        }
+      }
+      return new CommandLine.RunLast().execute(parseResult);
+    });
+    System.exit(cli.execute(args));
+  }
+
+  private static boolean isHelpRequest(CommandLine.ParseResult parseResult) {
+    return parseResult.asCommandLineList().stream().map(CommandLine::getParseResult)
+        .anyMatch(r -> r.isUsageHelpRequested()) || !parseResult.hasSubcommand() && !parseResult
+        .isVersionHelpRequested();
+  }
+
+  private static boolean verbose(CommandLine.ParseResult parseResult) {
+    return parseResult.asCommandLineList().stream().anyMatch(c -> c.getParseResult().hasMatchedOption("--verbose"));
   }
 
   /** The configured command line, for embedding and tests. */
