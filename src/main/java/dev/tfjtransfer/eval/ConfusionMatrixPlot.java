@@ -18,6 +18,7 @@ import java.util.Locale;
 public final class ConfusionMatrixPlot {
   private static final int MARGIN = 16;
   private static final int TITLE = 28;
+  private static final String[] TITLES = {"counts (rows: true class)", "row-normalized (recall on the diagonal)"};
 
   private ConfusionMatrixPlot() {}
 
@@ -28,7 +29,10 @@ public final class ConfusionMatrixPlot {
     Font font = new Font(Font.SANS_SERIF, Font.PLAIN, Math.max(9, Math.min(13, cell / 3)));
     FontMetrics fm = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics().getFontMetrics(font);
     int label = classes.stream().mapToInt(fm::stringWidth).max().orElse(0) + 8;
-    int panel = label + n * cell;
+    Font titleFont = font.deriveFont(Font.BOLD, font.getSize() + 2f);
+    int titleWidth = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics().getFontMetrics(titleFont)
+        .stringWidth(TITLES[1]);
+    int panel = Math.max(label + n * cell, titleWidth);
     int width = MARGIN + panel + 2 * MARGIN + panel + MARGIN;
     int height = TITLE + n * cell + label + 2 * fm.getHeight() + MARGIN;
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
@@ -44,8 +48,8 @@ public final class ConfusionMatrixPlot {
       int x0 = MARGIN + side * (panel + 2 * MARGIN) + label;
       int y0 = TITLE;
       g.setColor(Color.BLACK);
-      g.setFont(font.deriveFont(Font.BOLD, font.getSize() + 2f));
-      g.drawString(side == 0 ? "counts" : "row-normalized (recall on the diagonal)", x0 - label, TITLE - 10);
+      g.setFont(titleFont);
+      g.drawString(TITLES[side], x0 - label, TITLE - 10);
       g.setFont(font);
       for (int t = 0; t < n; t++) {
         for (int p = 0; p < n; p++) {

@@ -83,7 +83,7 @@ public final class EvaluationWriter {
       int i = errors.get(k);
       pipeline.apply(dataset.image(evaluation.datasetIndices()[i]), new SplittableRandom(0), images, k * per);
       int predicted = evaluation.predicted(i);
-      captions.add(new ImageGrid.Caption(String.format(Locale.ROOT, "true %s / pred %s %.2f",
+      captions.add(new ImageGrid.Caption(String.format(Locale.ROOT, "true %s\npred %s %.2f",
           evaluation.classes().get(evaluation.labels()[i]), evaluation.classes().get(predicted),
           evaluation.probabilities()[i][predicted]), false));
     }

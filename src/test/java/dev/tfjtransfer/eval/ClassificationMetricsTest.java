@@ -133,9 +133,9 @@ class ClassificationMetricsTest {
     assertEquals(best, evaluation.probabilities()[first][evaluation.predicted(first)], 0);
     BufferedImage grid = ImageIO.read(dir.resolve(EvaluationWriter.ERRORS_PNG).toFile());
     assertEquals(4 * 16, grid.getWidth());
-    assertEquals(3 * (16 + 18), grid.getHeight());
+    assertEquals(3 * (16 + 2 * 18), grid.getHeight(), "two caption lines: true, predicted");
     for (int k = 0; k < errors.size(); k++) {
-      int rgb = grid.getRGB((k % 4) * 16 + 8, (k / 4) * (16 + 18) + 18 + 8);
+      int rgb = grid.getRGB((k % 4) * 16 + 8, (k / 4) * (16 + 36) + 36 + 8);
       assertEquals(SolidImages.red(errors.get(k)), (rgb >> 16) & 0xff, 1, "tile " + k);
     }
   }
