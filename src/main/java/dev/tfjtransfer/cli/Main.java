@@ -1,14 +1,18 @@
 package dev.tfjtransfer.cli;
 
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code tfj-transfer} command line: a thin shell over the library's Java API. */
+/** The {@code tfj} command line ({@code bin/tfj}, {@code java -jar tfj-transfer.jar}): a thin shell over the library. */
 @Command(name = "tfj", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
     description = "Transfer learning of ImageNet CNNs on the JVM with TensorFlow Java.",
-    subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ConvertCommand.class, SummaryCommand.class,
-        DemoDataCommand.class, ExportCommand.class, BenchCommand.class, BenchDataCommand.class})
+    subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ConvertCommand.class,
+        SummaryCommand.class, DemoDataCommand.class, ExportCommand.class, BenchCommand.class, BenchDataCommand.class})
 public final class Main implements Runnable {
+  /** Commands that never load TensorFlow, so its log lines need no warm-up. */
+  private static final Set<String> WITHOUT_TENSORFLOW = Set.of("demo-data", "bench-data");
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -23,14 +27,23 @@ public final class Main implements Runnable {
     CommandLine cli = commandLine();
     cli.setExecutionStrategy(parseResult -> {
       if (!isHelpRequest(parseResult) && !verbose(parseResult)) {
-        NativeLogs.setLevelBeforeLoading();
-        if (!parseResult.isVersionHelpRequested()) {
-          NativeLogs.absorbFirstUseLines();
+        try {
+          NativeLogs.setLevelBeforeLoading();
+          if (!parseResult.isVersionHelpRequested() && !WITHOUT_TENSORFLOW.contains(subcommand(parseResult))) {
+            NativeLogs.absorbFirstUseLines();
+          }
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+          // no libc through JNA here (e.g. a noexec temp directory): a noisier console, nothing worse
+          cli.getErr().println("warning: cannot quiet TensorFlow's native log lines: " + e.getMessage());
         }
       }
       return new CommandLine.RunLast().execute(parseResult);
     });
     System.exit(cli.execute(args));
+  }
+
+  private static String subcommand(CommandLine.ParseResult parseResult) {
+    return parseResult.hasSubcommand() ? parseResult.subcommand().commandSpec().name() : "";
   }
 
   private static boolean isHelpRequest(CommandLine.ParseResult parseResult) {

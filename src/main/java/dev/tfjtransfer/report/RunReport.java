@@ -33,6 +33,7 @@ public final class RunReport {
    * @param runDir the run directory (config.yaml, metrics.csv, plots, grids)
    * @param evaluationDir where {@link EvaluationWriter} wrote the evaluation's files
    * @param evaluation the evaluation shown
+   * @param source what was evaluated, for the headline (e.g. "validation set demo-data")
    * @param html the file to write
    */
   public static void write(Path runDir, Path evaluationDir, Evaluation evaluation, String source, Path html)
