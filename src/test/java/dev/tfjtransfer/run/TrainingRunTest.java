@@ -107,6 +107,25 @@ class TrainingRunTest {
     for (String cls : DemoDataset.CLASSES) {
       assertTrue(html.contains("<th>" + cls + "</th>"), "per-class row for " + cls);
     }
+
+    // evaluate --images on a folder holding one class only: its labels map to the run's class
+    // index by name, and its top-1 is that class's recall in the validation set's report
+    Path discsOnly = dir.resolve("discs-only");
+    Files.createDirectories(discsOnly.resolve("discs"));
+    try (var files = Files.list(dir.resolve("data/val/discs"))) {
+      for (Path f : files.toList()) {
+        Files.copy(f, discsOnly.resolve("discs").resolve(f.getFileName()));
+      }
+    }
+    RunEvaluation.Outcome subset = RunEvaluation.evaluate(run, discsOnly);
+    assertEquals(run.resolve("eval-discs-only"), subset.directory());
+    assertTrue(Files.size(subset.report()) > 0);
+    var metrics = subset.evaluation().metrics();
+    assertEquals(6, metrics.support(1));
+    assertEquals(0, metrics.support(0) + metrics.support(2));
+    String discsRow = Files.readAllLines(run.resolve("eval/classification_report.csv")).get(2);
+    assertTrue(discsRow.startsWith("discs,"), discsRow);
+    assertEquals(Double.parseDouble(discsRow.split(",")[2]), metrics.top1Accuracy(), 1e-6);
   }
 
   /** The event files hold each metrics.csv value under Keras' tags, and the batch grid image. */
