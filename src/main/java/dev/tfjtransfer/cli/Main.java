@@ -1,22 +1,59 @@
 package dev.tfjtransfer.cli;
 
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code tfj-transfer} command line: a thin shell over the library's Java API. */
-@Command(name = "tfj-transfer", mixinStandardHelpOptions = true, version = "tfj-transfer 0.1.0",
+/** The {@code tfj} command line ({@code bin/tfj}, {@code java -jar tfj-transfer.jar}): a thin shell over the library. */
+@Command(name = "tfj", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
     description = "Transfer learning of ImageNet CNNs on the JVM with TensorFlow Java.",
-    subcommands = {TrainCommand.class, PredictCommand.class, ConvertCommand.class, SummaryCommand.class,
-        DemoDataCommand.class, ExportCommand.class, BenchCommand.class, BenchDataCommand.class})
+    subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ConvertCommand.class,
+        SummaryCommand.class, DemoDataCommand.class, ExportCommand.class, BenchCommand.class, BenchDataCommand.class})
 public final class Main implements Runnable {
+  /** Commands that never load TensorFlow, so its log lines need no warm-up. */
+  private static final Set<String> WITHOUT_TENSORFLOW = Set.of("demo-data", "bench-data");
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
+
+  @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+      description = "also show TensorFlow's native INFO log lines")
+  boolean verbose;
 
   public static void main(String[] args) {
     System.setProperty("java.awt.headless", "true");
     // warnings (e.g. a skipped unreadable image) as one line each on stderr
     System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%n");
-    System.exit(commandLine().execute(args));
+    CommandLine cli = commandLine();
+    cli.setExecutionStrategy(parseResult -> {
+      if (!isHelpRequest(parseResult) && !verbose(parseResult)) {
+        try {
+          NativeLogs.setLevelBeforeLoading();
+          if (!parseResult.isVersionHelpRequested() && !WITHOUT_TENSORFLOW.contains(subcommand(parseResult))) {
+            NativeLogs.absorbFirstUseLines();
+          }
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+          // no libc through JNA here (e.g. a noexec temp directory): a noisier console, nothing worse
+          cli.getErr().println("warning: cannot quiet TensorFlow's native log lines: " + e.getMessage());
+        }
+      }
+      return new CommandLine.RunLast().execute(parseResult);
+    });
+    System.exit(cli.execute(args));
+  }
+
+  private static String subcommand(CommandLine.ParseResult parseResult) {
+    return parseResult.hasSubcommand() ? parseResult.subcommand().commandSpec().name() : "";
+  }
+
+  private static boolean isHelpRequest(CommandLine.ParseResult parseResult) {
+    return parseResult.asCommandLineList().stream().map(CommandLine::getParseResult)
+        .anyMatch(r -> r.isUsageHelpRequested()) || !parseResult.hasSubcommand() && !parseResult
+        .isVersionHelpRequested();
+  }
+
+  private static boolean verbose(CommandLine.ParseResult parseResult) {
+    return parseResult.asCommandLineList().stream().anyMatch(c -> c.getParseResult().hasMatchedOption("--verbose"));
   }
 
   /** The configured command line, for embedding and tests. */

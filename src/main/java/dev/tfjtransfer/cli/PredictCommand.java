@@ -1,8 +1,5 @@
 package dev.tfjtransfer.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tfjtransfer.data.ImageDecoder;
 import dev.tfjtransfer.data.RgbImage;
 import dev.tfjtransfer.infer.Prediction;
@@ -26,12 +23,10 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code predict}: one JSON object per image on stdout. */
+/** {@code predict}: the top classes of each image, as a table, JSON lines or CSV on stdout. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
     description = "Classify the images of a directory (Resize 256, CenterCrop 224, ImageNet normalization, eval mode).")
 final class PredictCommand implements Callable<Integer> {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   @ArgGroup(exclusive = true, multiplicity = "1")
   WeightsSource source;
 
@@ -43,6 +38,9 @@ final class PredictCommand implements Callable<Integer> {
 
   @Option(names = "--output-logits", description = "also print the raw logits")
   boolean outputLogits;
+
+  @Option(names = "--format", description = "table, jsonl or csv (default: a table on a terminal, else jsonl)")
+  PredictionOutput.Format format;
 
   @Option(names = "--batch", defaultValue = "16", description = "images per forward pass (default: ${DEFAULT-VALUE})")
   int batch;
@@ -73,6 +71,9 @@ final class PredictCommand implements Callable<Integer> {
     try (Stream<Path> list = Files.list(images)) {
       files = list.filter(Files::isRegularFile).sorted().toList();
     }
+    PredictionOutput output = PredictionOutput.of(format, System.console() != null, System.out, classNames, top,
+        outputLogits, files.stream().mapToInt(f -> f.getFileName().toString().length()).max().orElse(0));
+    output.begin();
     try (Model model = built) {
       Predictor predictor = new Predictor(model, pipeline, batch);
       int skipped = 0;
@@ -90,7 +91,7 @@ final class PredictCommand implements Callable<Integer> {
         }
         List<Prediction> predictions = predictor.predict(decoded);
         for (int i = 0; i < names.size(); i++) {
-          System.out.println(JSON.writeValueAsString(toJson(names.get(i), predictions.get(i), classNames)));
+          output.print(names.get(i).getFileName().toString(), predictions.get(i));
         }
       }
       if (skipped > 0) {
@@ -98,24 +99,5 @@ final class PredictCommand implements Callable<Integer> {
       }
     }
     return 0;
-  }
-
-  private ObjectNode toJson(Path file, Prediction prediction, List<String> classNames) {
-    ObjectNode node = JSON.createObjectNode();
-    node.put("file", file.getFileName().toString());
-    ArrayNode topNode = node.putArray("top");
-    for (Prediction.Scored s : prediction.top(top)) {
-      ObjectNode entry = topNode.addObject().put("index", s.index()).put("prob", s.probability());
-      if (!classNames.isEmpty()) {
-        entry.put("class", classNames.get(s.index()));
-      }
-    }
-    if (outputLogits) {
-      ArrayNode logits = node.putArray("logits");
-      for (float v : prediction.logits()) {
-        logits.add(v);
-      }
-    }
-    return node;
   }
 }

@@ -30,19 +30,12 @@ record RunData(DataLoader train, DataLoader val, List<String> classes, Normaliza
     }
     Dataset train;
     Dataset val;
-    if (config.format().equals("cifar10")) {
-      train = Cifar10.train(root);
-      val = Cifar10.test(root);
-    } else if (config.format().equals("features")) {
+    if (config.format().equals("features")) {
       train = FeatureShards.read(root.resolve("train").resolve(SHARDS));
       val = FeatureShards.read(root.resolve("val").resolve(SHARDS));
     } else {
-      train = ImageFolder.open(root.resolve("train"));
-      if (!Files.isDirectory(root.resolve("val"))) {
-        throw new IOException(root.resolve("val") + ": validation directory is missing (expected " + root
-            + "/train/<class>/ and " + root + "/val/<class>/)");
-      }
-      val = ImageFolder.open(root.resolve("val"));
+      train = config.format().equals("cifar10") ? Cifar10.train(root) : ImageFolder.open(root.resolve("train"));
+      val = valDataset(config);
     }
     if (!train.classes().equals(val.classes())) {
       throw new IOException(root + ": train and val hold different classes: " + train.classes() + " vs "
@@ -60,6 +53,19 @@ record RunData(DataLoader train, DataLoader val, List<String> classes, Normaliza
     DataLoader valLoader = DataLoader.builder(val, valPipeline).optBatchSize(config.valBatchSize())
         .optWorkers(config.workers()).optSeed(config.seed()).optBadImages(bad).build();
     return new RunData(trainLoader, valLoader, train.classes(), normalization);
+  }
+
+  /** The validation images a config names: root/val, or CIFAR-10's test batch. */
+  static Dataset valDataset(RunConfig.DataConfig config) throws IOException {
+    Path root = Path.of(config.root());
+    if (config.format().equals("cifar10")) {
+      return Cifar10.test(root);
+    }
+    if (!Files.isDirectory(root.resolve("val"))) {
+      throw new IOException(root.resolve("val") + ": validation directory is missing (expected " + root
+          + "/train/<class>/ and " + root + "/val/<class>/)");
+    }
+    return ImageFolder.open(root.resolve("val"));
   }
 
   static Normalization normalization(RunConfig.NormalizeConfig config) {

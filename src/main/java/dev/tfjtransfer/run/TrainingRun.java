@@ -161,14 +161,25 @@ public final class TrainingRun {
         history.addAll(stageHistory.rows());
       }
       trainer.restoreBestWeights();
-      if (!data.isFeatures()) {
-        tensorBoard.image("val_predictions", trainer.state().epochsDone(), writePredictionGrid(model, data));
+      if (data.isFeatures()) {
+        // feature shards hold no images: nothing to draw or evaluate on pixels
+        History all = new History();
+        history.forEach(all::add);
+        out.printf(Locale.ROOT, "done in %.1fs: best val acc %.4f at epoch %d; weights %s, metrics %s%n",
+            (System.nanoTime() - start) / 1e9, trainer.state().bestValAccuracy(), trainer.state().bestEpoch(),
+            runDir.resolve(Checkpoints.BEST), runDir.resolve("metrics.csv"));
+        return new Outcome(runDir, all, trainer.state().bestValAccuracy(), trainer.state().bestEpoch());
       }
+      tensorBoard.image("val_predictions", trainer.state().epochsDone(), writePredictionGrid(model, data));
+      RunEvaluation.Outcome evaluation = RunEvaluation.evaluateValidation(runDir, model, data.val(), data.classes(),
+          config.data().root());
       History all = new History();
       history.forEach(all::add);
-      out.printf(Locale.ROOT, "done in %.1fs: best val acc %.4f at epoch %d; weights in %s%n",
+      out.printf(Locale.ROOT, "done in %.1fs: best val acc %.4f at epoch %d (top-1 %.4f, top-5 %.4f)%n"
+              + "  weights %s, report %s, evaluation %s/, metrics %s%n",
           (System.nanoTime() - start) / 1e9, trainer.state().bestValAccuracy(), trainer.state().bestEpoch(),
-          runDir.resolve(Checkpoints.BEST));
+          evaluation.evaluation().metrics().top1Accuracy(), evaluation.evaluation().metrics().top5Accuracy(),
+          runDir.resolve(Checkpoints.BEST), evaluation.report(), evaluation.directory(), runDir.resolve("metrics.csv"));
       if (data.train().skippedImages() + data.val().skippedImages() > 0) {
         out.printf("%d unreadable images were skipped%n", data.train().skippedImages() + data.val().skippedImages());
       }

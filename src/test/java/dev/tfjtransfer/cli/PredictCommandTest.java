@@ -65,5 +65,46 @@ class PredictCommandTest {
       assertEquals(3, line.get("logits").size());
     }
     assertTrue(err.toString().contains("notes.txt") && err.toString().contains("1 of 4 files"), err.toString());
+
+    // the same predictions as CSV (one row per image and rank) and as an aligned table
+    String csv = predict(images, "--top", "2", "--format", "csv");
+    List<String> rows = List.of(csv.split("\n"));
+    assertEquals("file,rank,index,class,prob", rows.get(0));
+    assertEquals(1 + 3 * 2, rows.size(), csv);
+    String table = predict(images, "--top", "2", "--format", "table");
+    List<String> tableRows = List.of(table.split("\n"));
+    assertTrue(tableRows.get(0).startsWith("file") && tableRows.get(0).contains("prob"), table);
+    for (int i = 0; i < lines.size(); i++) {
+      JsonNode json = lines.get(i);
+      for (int rank = 0; rank < 2; rank++) {
+        String[] cells = rows.get(1 + 2 * i + rank).split(",");
+        assertEquals(json.get("file").asText(), cells[0]);
+        assertEquals(rank + 1, Integer.parseInt(cells[1]));
+        assertEquals(json.get("top").get(rank).get("index").asInt(), Integer.parseInt(cells[2]));
+        assertEquals(json.get("top").get(rank).get("prob").asDouble(), Double.parseDouble(cells[4]), 1e-6);
+      }
+      String[] columns = tableRows.get(1 + i).trim().split(" +");
+      assertEquals(json.get("file").asText(), columns[0]);
+      assertEquals(json.get("top").get(0).get("index").asText(), columns[1], "no class names: the index");
+      assertEquals(json.get("top").get(0).get("prob").asDouble(), Double.parseDouble(columns[2]), 1e-4);
+    }
+    String firstProb = tableRows.get(1).trim().split(" +")[2];
+    assertEquals(tableRows.get(0).indexOf("prob") + 4, tableRows.get(1).indexOf(firstProb) + firstProb.length(),
+        "probabilities right-aligned under their header:\n" + table);
+  }
+
+  private String predict(Path images, String... options) {
+    List<String> args = new ArrayList<>(List.of("predict", "--arch", "resnet18", "--num-classes", "3", "--weights",
+        dir.resolve("w.safetensors").toString(), "--images", images.toString()));
+    args.addAll(List.of(options));
+    PrintStream savedOut = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true));
+    try {
+      assertEquals(0, Main.commandLine().execute(args.toArray(String[]::new)));
+    } finally {
+      System.setOut(savedOut);
+    }
+    return out.toString();
   }
 }

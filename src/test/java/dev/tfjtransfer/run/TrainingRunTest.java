@@ -66,7 +66,8 @@ class TrainingRunTest {
     TrainingRun.Outcome outcome = TrainingRun.start(config, new PrintStream(log, true), false);
     Path run = outcome.runDir();
     for (String file : List.of("config.yaml", "class_names.txt", "metrics.csv", "best.safetensors",
-        "last.safetensors", "loss.png", "accuracy.png", "train_batch.png", "val_predictions.png")) {
+        "last.safetensors", "loss.png", "accuracy.png", "train_batch.png", "val_predictions.png", "report.html",
+        "eval/classification_report.csv", "eval/confusion_matrix.png", "eval/summary.json")) {
       assertTrue(Files.size(run.resolve(file)) > 0, file);
     }
     assertEquals(DemoDataset.CLASSES, Files.readAllLines(run.resolve("class_names.txt")));
@@ -88,6 +89,43 @@ class TrainingRunTest {
     assertEquals(0.229, resolved.data().normalize().std().get(0), 1e-6);
     assertEquals(config.withData(config.data().withNormalize(resolved.data().normalize())), resolved);
     checkTensorBoard(run, csv);
+    checkEvaluation(run, outcome);
+  }
+
+  /**
+   * The end-of-training evaluation is of the best weights on the whole val set (so its top-1 is the
+   * best epoch's val accuracy), and report.html embeds every image it shows.
+   */
+  private static void checkEvaluation(Path run, TrainingRun.Outcome outcome) throws Exception {
+    var summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.resolve("eval/summary.json").toFile());
+    assertEquals(18, summary.get("images").asInt());
+    assertEquals(outcome.bestValAccuracy(), summary.get("top1_accuracy").asDouble(), 1e-6);
+    assertEquals(1.0, summary.get("top5_accuracy").asDouble(), 0, "3 classes: the top 5 hold every class");
+    String html = Files.readString(run.resolve("report.html"));
+    assertTrue(html.contains("<img") && !html.contains("src=\"http") && !html.contains("<script"), html);
+    assertEquals(html.split("<img").length - 1, html.split("src=\"data:image/png;base64,").length - 1);
+    for (String cls : DemoDataset.CLASSES) {
+      assertTrue(html.contains("<th>" + cls + "</th>"), "per-class row for " + cls);
+    }
+
+    // evaluate --images on a folder holding one class only: its labels map to the run's class
+    // index by name, and its top-1 is that class's recall in the validation set's report
+    Path discsOnly = dir.resolve("discs-only");
+    Files.createDirectories(discsOnly.resolve("discs"));
+    try (var files = Files.list(dir.resolve("data/val/discs"))) {
+      for (Path f : files.toList()) {
+        Files.copy(f, discsOnly.resolve("discs").resolve(f.getFileName()));
+      }
+    }
+    RunEvaluation.Outcome subset = RunEvaluation.evaluate(run, discsOnly);
+    assertEquals(run.resolve("eval-discs-only"), subset.directory());
+    assertTrue(Files.size(subset.report()) > 0);
+    var metrics = subset.evaluation().metrics();
+    assertEquals(6, metrics.support(1));
+    assertEquals(0, metrics.support(0) + metrics.support(2));
+    String discsRow = Files.readAllLines(run.resolve("eval/classification_report.csv")).get(2);
+    assertTrue(discsRow.startsWith("discs,"), discsRow);
+    assertEquals(Double.parseDouble(discsRow.split(",")[2]), metrics.top1Accuracy(), 1e-6);
   }
 
   /** The event files hold each metrics.csv value under Keras' tags, and the batch grid image. */

@@ -15,7 +15,8 @@ import javax.imageio.ImageIO;
 
 /**
  * A grid of normalized images with a caption each, as the tutorial's imshow of a training batch
- * and visualize_model of validation predictions (green when right, red when wrong).
+ * and visualize_model of validation predictions (green when right, red when wrong). A caption
+ * may have several lines ({@code \n}).
  */
 public final class ImageGrid {
   private static final int CAPTION = 18;
@@ -33,7 +34,9 @@ public final class ImageGrid {
       Normalization normalization) throws IOException {
     int columns = Math.min(count, 4);
     int rows = (count + columns - 1) / columns;
-    BufferedImage grid = new BufferedImage(columns * size, rows * (size + CAPTION), BufferedImage.TYPE_INT_RGB);
+    int lines = captions.stream().mapToInt(c -> c.text().split("\n").length).max().orElse(1);
+    int captionHeight = lines * CAPTION;
+    BufferedImage grid = new BufferedImage(columns * size, rows * (size + captionHeight), BufferedImage.TYPE_INT_RGB);
     Graphics2D g = grid.createGraphics();
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, grid.getWidth(), grid.getHeight());
@@ -41,17 +44,22 @@ public final class ImageGrid {
     int per = size * size * 3;
     for (int i = 0; i < count; i++) {
       int x0 = (i % columns) * size;
-      int y0 = (i / columns) * (size + CAPTION);
+      int y0 = (i / columns) * (size + captionHeight);
       for (int y = 0; y < size; y++) {
         for (int x = 0; x < size; x++) {
           int o = i * per + (y * size + x) * 3;
-          grid.setRGB(x0 + x, y0 + CAPTION + y, (pixel(images[o], normalization, 0) << 16)
+          grid.setRGB(x0 + x, y0 + captionHeight + y, (pixel(images[o], normalization, 0) << 16)
               | (pixel(images[o + 1], normalization, 1) << 8) | pixel(images[o + 2], normalization, 2));
         }
       }
       Caption caption = captions.get(i);
       g.setColor(caption.correct() == null ? Color.BLACK : caption.correct() ? new Color(0, 130, 0) : Color.RED);
-      g.drawString(caption.text(), x0 + 4, y0 + CAPTION - 4);
+      g.setClip(x0, y0, size, captionHeight); // a long caption stops at its own tile
+      String[] captionLines = caption.text().split("\n");
+      for (int line = 0; line < captionLines.length; line++) {
+        g.drawString(captionLines[line], x0 + 4, y0 + (line + 1) * CAPTION - 4);
+      }
+      g.setClip(null);
     }
     g.dispose();
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
