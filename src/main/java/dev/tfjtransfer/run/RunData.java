@@ -30,12 +30,12 @@ record RunData(DataLoader train, DataLoader val, List<String> classes, Normaliza
       train = Cifar10.train(root);
       val = Cifar10.test(root);
     } else {
-      train = ImageFolder.open(root.resolve("train"));
+      train = ImageFolder.open(root.resolve("train"), config.maxImagePixels());
       if (!Files.isDirectory(root.resolve("val"))) {
         throw new IOException(root.resolve("val") + ": validation directory is missing (expected " + root
             + "/train/<class>/ and " + root + "/val/<class>/)");
       }
-      val = ImageFolder.open(root.resolve("val"));
+      val = ImageFolder.open(root.resolve("val"), config.maxImagePixels());
     }
     if (!train.classes().equals(val.classes())) {
       throw new IOException(root + ": train and val hold different classes: " + train.classes() + " vs "

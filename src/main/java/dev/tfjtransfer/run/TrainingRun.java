@@ -110,8 +110,9 @@ public final class TrainingRun {
       out.printf(Locale.ROOT, "%s: %s, %d classes %s, %d train / %d val images -> %s%n", resuming ? "resuming" : "training",
           config.model().arch(), data.classes().size(), data.classes(), data.train().dataset().size(),
           data.val().dataset().size(), runDir);
-      if (!resuming) {
-        tensorBoard.image("train_batch", 0, writeBatchGrid(data));
+      RgbImage batchGrid = resuming ? null : writeBatchGrid(data);
+      if (batchGrid != null) {
+        tensorBoard.image("train_batch", 0, batchGrid);
       }
       List<Callback> callbacks = callbacks(data, history);
       callbacks.add(tensorBoard);
@@ -142,7 +143,10 @@ public final class TrainingRun {
         history.addAll(stageHistory.rows());
       }
       trainer.restoreBestWeights();
-      tensorBoard.image("val_predictions", trainer.state().epochsDone(), writePredictionGrid(model, data));
+      RgbImage predictionGrid = writePredictionGrid(model, data);
+      if (predictionGrid != null) {
+        tensorBoard.image("val_predictions", trainer.state().epochsDone(), predictionGrid);
+      }
       History all = new History();
       history.forEach(all::add);
       out.printf(Locale.ROOT, "done in %.1fs: best val acc %.4f at epoch %d; weights in %s%n",
@@ -245,10 +249,14 @@ public final class TrainingRun {
     return callbacks;
   }
 
+  /** The tutorial's imshow of a training batch; null when no image of the batch was readable. */
   private RgbImage writeBatchGrid(RunData data) throws IOException {
     try (DataLoader.Epoch epoch = data.train().epoch(1)) {
       Batch batch = epoch.next();
       int count = Math.min(8, batch.size());
+      if (count == 0) {
+        return null;
+      }
       List<ImageGrid.Caption> captions = new ArrayList<>();
       for (int i = 0; i < count; i++) {
         captions.add(new ImageGrid.Caption(data.classes().get(batch.labels()[i]), null));
@@ -258,18 +266,20 @@ public final class TrainingRun {
     }
   }
 
-  /** visualize_model: eight validation images spread over the classes, predicted vs true. */
+  /**
+   * visualize_model: eight validation images spread over the classes, predicted vs true; read under
+   * the bad-image policy like every other image, so null when none of them was readable.
+   */
   private RgbImage writePredictionGrid(Model model, RunData data) throws IOException {
-    var dataset = data.val().dataset();
-    var pipeline = data.val().pipeline();
-    int count = Math.min(8, dataset.size());
-    float[] images = new float[count * pipeline.floatsPerImage()];
-    int[] labels = new int[count];
-    for (int i = 0; i < count; i++) {
-      int index = (int) ((long) i * dataset.size() / count);
-      pipeline.apply(dataset.image(index), new java.util.SplittableRandom(0), images, i * pipeline.floatsPerImage());
-      labels[i] = dataset.label(index);
+    int size = data.val().dataset().size();
+    int[] spread = new int[Math.min(8, size)];
+    java.util.Arrays.setAll(spread, i -> (int) ((long) i * size / spread.length));
+    Batch batch = data.val().load(spread);
+    int count = batch.size();
+    if (count == 0) {
+      return null;
     }
+    float[] images = java.util.Arrays.copyOf(batch.images(), count * data.val().pipeline().floatsPerImage());
     float[] logits = model.predict(images, count);
     int classes = model.numOutputs();
     List<ImageGrid.Caption> captions = new ArrayList<>();
@@ -280,10 +290,11 @@ public final class TrainingRun {
           predicted = c;
         }
       }
+      int label = batch.labels()[i];
       captions.add(new ImageGrid.Caption("pred " + data.classes().get(predicted) + " / true "
-          + data.classes().get(labels[i]), predicted == labels[i]));
+          + data.classes().get(label), predicted == label));
     }
-    return ImageGrid.write(runDir.resolve("val_predictions.png"), images, pipeline.size(), count, captions,
+    return ImageGrid.write(runDir.resolve("val_predictions.png"), images, batch.imageSize(), count, captions,
         data.normalization());
   }
 

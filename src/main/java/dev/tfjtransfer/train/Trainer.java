@@ -179,12 +179,7 @@ public final class Trainer {
         }
       }
     }
-    for (float[] row : rows) {
-      if (row == null) {
-        throw new IllegalStateException("an image could not be decoded: cached features need every image");
-      }
-    }
-    return rows;
+    return rows; // null rows: images the loader's bad-image policy skipped
   }
 
   private History fit(FeedSource train, FeedSource val, int epochs, List<Callback> callbacks, boolean restoreBest) {
