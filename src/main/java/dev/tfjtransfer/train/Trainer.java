@@ -108,6 +108,14 @@ public final class Trainer {
     state = state.startStage();
   }
 
+  /** The parameter group each trainable weight trains in, as compiled. */
+  public java.util.Map<String, ParamGroup> groupOf() {
+    if (step == null) {
+      throw new IllegalStateException("call compile first");
+    }
+    return step.groupOf();
+  }
+
   /** The learning rate of each group at the current point of the schedule. */
   public List<Double> learningRates() {
     List<Double> lrs = new ArrayList<>();
