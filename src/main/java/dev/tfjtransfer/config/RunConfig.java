@@ -40,7 +40,8 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
         Checks.positive("model.num_classes", numClasses);
       }
       head = head == null ? HeadConfig.DEFAULT : head;
-      strict = strict != null && strict;
+      // strict: only the replaced head's weights may be left out; false loads whatever fits
+      strict = strict == null || strict;
     }
   }
 

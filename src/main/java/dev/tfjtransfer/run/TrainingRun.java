@@ -196,17 +196,41 @@ public final class TrainingRun {
         new SessionOptions(config.threads(), 2));
     model.setInitSeed(config.seed());
     if (weights != null) {
-      LoadReport report = model.loadStateDict(weights, config.model().strict() ? LoadMode.STRICT
-          : LoadMode.SKIP_MISMATCHED);
-      out.printf("loaded %d tensors from %s%s%n", report.loaded().size(), config.model().weights(),
-          report.isComplete() ? "" : " (not loaded: " + report.problems(4) + ")");
-      if (report.loaded().isEmpty()) {
-        throw new IllegalArgumentException(config.model().weights() + ": no tensor fits " + config.model().arch()
-            + ": " + report.problems(4));
+      try {
+        loadWeights(model, weights, config.model().weights(), config.model().strict(), headPrefix(), out);
+      } catch (RuntimeException e) {
+        model.close();
+        throw e;
       }
     }
     model.ensureInitialized();
     return model;
+  }
+
+  /**
+   * Loads {@code weights} as torch's {@code load_state_dict} after the tutorial replaced the head:
+   * under {@code strict} only keys of the head module may be missing, unexpected or mis-shaped
+   * (resnet34 weights in a resnet18 are an error listing the keys); without it, whatever fits loads.
+   * Prints one line saying what was loaded and which keys were skipped.
+   */
+  static LoadReport loadWeights(Model model, StateDict weights, String source, boolean strict, String headModule,
+      PrintStream out) {
+    LoadReport report = model.loadStateDict(weights, LoadMode.SKIP_MISMATCHED);
+    LoadReport outsideHead = report.outside(headModule);
+    if (strict && !outsideHead.isComplete()) {
+      throw new IllegalArgumentException(source + ": weights do not fit " + model.architecture() + " outside its head "
+          + headModule + " (model.strict: false loads what fits): " + outsideHead.problems(8));
+    }
+    if (report.loaded().isEmpty()) {
+      throw new IllegalArgumentException(source + ": no tensor fits " + model.architecture() + ": "
+          + report.problems(4));
+    }
+    List<String> skipped = report.problemKeys();
+    out.printf("loaded %d tensors from %s%s%n", report.loaded().size(), source, skipped.isEmpty() ? ""
+        : "; skipped " + skipped.size() + (outsideHead.isComplete() ? " of the replaced head " + headModule : "")
+            + ": " + String.join(", ", skipped.stream().distinct().limit(8).toList())
+            + (skipped.size() > 8 ? ", ..." : ""));
+    return report;
   }
 
   private HeadSpec headSpec(int classes) {
