@@ -25,12 +25,15 @@ class DamagedH5Test {
     intact = Files.readAllBytes(TorchReferences.generate("make_small_h5.py", "small-h5").resolve("small.h5"));
   }
 
-  /** 200 copies of an h5py file with 8 random bytes changed each: every failure names the file. */
+  /**
+   * 40 copies of an h5py file with 8 random bytes changed each: every failure names the file. (Some
+   * later seeds declare a huge dataset that jHDF then reads for a minute: not what this pins.)
+   */
   @Test
   void everyDamagedFileIsAnErrorNamingIt() throws Exception {
     Path file = dir.resolve("damaged.h5");
     int failures = 0;
-    for (int seed = 0; seed < 200; seed++) {
+    for (int seed = 0; seed < 40; seed++) {
       Random random = new Random(seed);
       byte[] damaged = intact.clone();
       for (int k = 0; k < 8; k++) {
@@ -44,7 +47,7 @@ class DamagedH5Test {
         failures++;
       }
     }
-    assertTrue(failures > 20, "the damage is noticed often enough to mean something: " + failures);
+    assertTrue(failures > 8, "the damage is noticed often enough to mean something: " + failures);
   }
 
   /** As a user runs it: one error line on stderr, no SLF4J banner. */
