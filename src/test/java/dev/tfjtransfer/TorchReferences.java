@@ -40,4 +40,22 @@ public final class TorchReferences {
     }
     return out;
   }
+
+  /** Runs {@code tests/parity/SCRIPT ARGS...} (for inputs a test made itself) and returns its stdout lines. */
+  public static java.util.List<String> run(String script, String... args) throws IOException, InterruptedException {
+    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(PYTHON,
+        projectDir().resolve("tests/parity").resolve(script).toString()));
+    command.addAll(java.util.List.of(args));
+    Path log = Files.createTempFile("python-", ".log");
+    try {
+      Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
+      String stdout = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {
+        throw new IllegalStateException(script + " failed: " + Files.readString(log));
+      }
+      return stdout.lines().toList();
+    } finally {
+      Files.deleteIfExists(log);
+    }
+  }
 }

@@ -70,7 +70,12 @@ public final class Main implements Runnable {
     return cli;
   }
 
-  private static String describe(Exception e) {
+  static String describe(Throwable e) {
+    // wrappers (UncheckedIOException, new X(cause)) carry "java.io.IOException: ..." as their message
+    if (e.getCause() != null && (e instanceof java.io.UncheckedIOException || e.getMessage() == null
+        || e.getMessage().equals(e.getCause().toString()))) {
+      return describe(e.getCause());
+    }
     if (e instanceof java.nio.file.NoSuchFileException) {
       return e.getMessage() + ": no such file or directory";
     }

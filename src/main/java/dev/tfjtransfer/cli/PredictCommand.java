@@ -50,6 +50,10 @@ final class PredictCommand implements Callable<Integer> {
     if (!Files.isDirectory(images)) {
       throw new IllegalArgumentException("--images " + images + ": not a directory");
     }
+    if (top < 1 || batch < 1) {
+      throw new IllegalArgumentException("--top and --batch must be at least 1; received: --top " + top + " --batch "
+          + batch);
+    }
     List<String> classNames = List.of();
     Model built;
     Pipeline pipeline = Pipeline.imagenetEval();
@@ -96,6 +100,10 @@ final class PredictCommand implements Callable<Integer> {
       }
       if (skipped > 0) {
         System.err.println(skipped + " of " + files.size() + " files were not readable images");
+      }
+      if (skipped == files.size()) {
+        throw new IllegalArgumentException("--images " + images + ": no readable image among its " + files.size()
+            + " files");
       }
     }
     return 0;

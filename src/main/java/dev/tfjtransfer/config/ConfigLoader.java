@@ -18,6 +18,9 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
 import java.util.Collection;
 import java.util.List;
 
@@ -34,6 +37,7 @@ public final class ConfigLoader {
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT) // epochs: 1.5 is an error, not 1
       .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS)
       .serializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
       .build();
@@ -114,9 +118,19 @@ public final class ConfigLoader {
           + m.getOriginalMessage().split("\n")[0] + ")";
     }
     if (e instanceof JsonProcessingException j) {
-      return where + "not valid YAML: " + j.getOriginalMessage().split("\n")[0];
+      return where + "not valid YAML: " + yamlProblem(j.getOriginalMessage());
     }
     return where + e.getMessage();
+  }
+
+  /**
+   * SnakeYAML's message is a context line ("while scanning for the next token"), the problem
+   * ("found character '\t(TAB)' that cannot start any token") and an excerpt with a caret: keep the
+   * first two, which say what is wrong.
+   */
+  private static String yamlProblem(String message) {
+    return message.lines().filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0))).limit(2)
+        .collect(java.util.stream.Collectors.joining(": "));
   }
 
   /**
@@ -209,6 +223,7 @@ public final class ConfigLoader {
       throw new ConfigException("--set " + override + ": expected key.path=value");
     }
     String[] keys = override.substring(0, eq).split("\\.");
+    checkKeyPath(override, keys);
     JsonNode value;
     try {
       value = YAML.readTree(override.substring(eq + 1));
@@ -240,6 +255,41 @@ public final class ConfigLoader {
         throw new ConfigException("--set " + override + ": '" + key + "' is inside a value, not a section");
       }
     }
+  }
+
+  /**
+   * Walks the key path through RunConfig's records before the tree is touched, so that a misspelt
+   * key ({@code stagez.0.epochs}) is named with the closest valid one rather than failing later
+   * on a list that does not exist.
+   */
+  private static void checkKeyPath(String override, String[] keys) {
+    Type type = RunConfig.class;
+    for (String key : keys) {
+      Class<?> raw = type instanceof ParameterizedType p ? (Class<?>) p.getRawType() : (Class<?>) type;
+      if (List.class.isAssignableFrom(raw)) {
+        if (!key.matches("\\d+")) {
+          throw new ConfigException("--set " + override + ": '" + key + "' must be a list index (0, 1, ...)");
+        }
+        type = ((ParameterizedType) type).getActualTypeArguments()[0];
+        continue;
+      }
+      if (!raw.isRecord()) {
+        return; // a scalar: the binder says what it expected
+      }
+      RecordComponent[] components = raw.getRecordComponents();
+      List<Object> names = java.util.Arrays.stream(components).<Object>map(c -> snakeCase(c.getName())).toList();
+      int found = names.indexOf(key);
+      if (found < 0) {
+        String closest = closest(key, names);
+        throw new ConfigException("--set " + override + ": unknown key '" + key + "'"
+            + (closest == null ? "" : "; did you mean '" + closest + "'?") + " (valid here: " + names + ")");
+      }
+      type = components[found].getGenericType();
+    }
+  }
+
+  private static String snakeCase(String camel) {
+    return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
   }
 
   private static int parseIndex(String override, String key, int size) {

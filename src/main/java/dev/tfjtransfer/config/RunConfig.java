@@ -1,5 +1,6 @@
 package dev.tfjtransfer.config;
 
+import dev.tfjtransfer.data.ImageDecoder;
 import java.util.List;
 
 /**
@@ -39,7 +40,8 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
         Checks.positive("model.num_classes", numClasses);
       }
       head = head == null ? HeadConfig.DEFAULT : head;
-      strict = strict != null && strict;
+      // strict: only the replaced head's weights may be left out; false loads whatever fits
+      strict = strict == null || strict;
     }
   }
 
@@ -60,12 +62,13 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
   /** Dataset location, format, transforms and loading. */
   public record DataConfig(String root, String format, Boolean generateDemo, List<TransformConfig> trainTransforms,
       List<TransformConfig> valTransforms, NormalizeConfig normalize, Integer batchSize, Integer valBatchSize,
-      Integer workers, Integer seed, String badImages) {
-    static final DataConfig DEFAULT = new DataConfig(null, null, null, null, null, null, null, null, null, null, null);
+      Integer workers, Integer seed, String badImages, Long maxImagePixels) {
+    static final DataConfig DEFAULT = new DataConfig(null, null, null, null, null, null, null, null, null, null, null,
+        null);
 
     public DataConfig withNormalize(NormalizeConfig next) {
       return new DataConfig(root, format, generateDemo, trainTransforms, valTransforms, next, batchSize, valBatchSize,
-          workers, seed, badImages);
+          workers, seed, badImages, maxImagePixels);
     }
 
     public DataConfig {
@@ -88,6 +91,9 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
       seed = seed == null ? 0 : seed;
       badImages = badImages == null ? "skip" : badImages;
       Checks.oneOf("data.bad_images", badImages, "skip", "fail");
+      // images declaring more pixels are unreadable (decompression bombs); PIL's limit by default
+      maxImagePixels = maxImagePixels == null ? ImageDecoder.DEFAULT_MAX_PIXELS : maxImagePixels;
+      Checks.positive("data.max_image_pixels", maxImagePixels);
     }
   }
 

@@ -7,12 +7,13 @@ import java.util.Arrays;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * torch's DataLoader for map-style datasets: batches assembled on {@code workers} threads with at
@@ -33,7 +34,7 @@ public final class DataLoader implements AutoCloseable {
   private final long seed;
   private final BadImagePolicy badImages;
   private final ExecutorService workers;
-  private final AtomicInteger skipped = new AtomicInteger();
+  private final Set<Integer> skipped = ConcurrentHashMap.newKeySet();
 
   private DataLoader(Builder b) {
     this.dataset = b.dataset;
@@ -73,9 +74,9 @@ public final class DataLoader implements AutoCloseable {
     return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
   }
 
-  /** Images left out so far because they could not be decoded. */
+  /** Distinct images left out so far because they could not be decoded. */
   public int skippedImages() {
-    return skipped.get();
+    return skipped.size();
   }
 
   /** The sample indices of each batch of epoch {@code epoch}, in the order {@link #epoch} yields them. */
@@ -87,6 +88,14 @@ public final class DataLoader implements AutoCloseable {
       batches.add(Arrays.copyOfRange(order, from, Math.min(order.length, from + batchSize)));
     }
     return batches;
+  }
+
+  /**
+   * The samples at {@code indices} as one batch (with epoch 0's augmentation) under the loader's
+   * bad-image policy: for anything else that shows images, such as a grid of predictions.
+   */
+  public Batch load(int[] indices) {
+    return assemble(0, indices);
   }
 
   /** The batches of epoch {@code epoch} (0-based); close the iterator to cancel prefetching. */
@@ -130,8 +139,9 @@ public final class DataLoader implements AutoCloseable {
         if (badImages == BadImagePolicy.FAIL) {
           throw new UncheckedIOException(e);
         }
-        skipped.incrementAndGet();
-        LOG.log(System.Logger.Level.WARNING, "skipping unreadable image: " + e.getMessage());
+        if (skipped.add(index)) { // one warning per file, not one per epoch
+          LOG.log(System.Logger.Level.WARNING, "skipping unreadable image: " + e.getMessage());
+        }
         continue;
       }
       pipeline.apply(image, new SplittableRandom(mix(seed, epoch, index)), images, n * per);

@@ -4,13 +4,20 @@ import java.awt.image.BufferedImage;
 import java.awt.image.DataBuffer;
 import java.awt.image.DataBufferByte;
 import java.awt.image.Raster;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 
 /**
@@ -26,11 +33,28 @@ public final class ImageDecoder {
     ImageIO.setUseCache(false); // decode in memory, never through temp files
   }
 
+  /**
+   * PIL's limit: it refuses images over {@code 2 * Image.MAX_IMAGE_PIXELS} (89,478,485) pixels as
+   * decompression bombs; a 20000x20000 PNG of a few kilobytes would otherwise need gigabytes.
+   */
+  public static final long DEFAULT_MAX_PIXELS = 2 * 89_478_485L;
+
+  /** {@link #decode(Path, long)} with {@link #DEFAULT_MAX_PIXELS}. */
   public static RgbImage decode(Path file) throws IOException {
-    try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-      if (in == null) {
-        throw new IOException(file + ": cannot open");
-      }
+    return decode(file, DEFAULT_MAX_PIXELS);
+  }
+
+  /**
+   * Decodes {@code file}, refusing it before decoding when its header declares more than
+   * {@code maxPixels} pixels, and refusing truncated files as PIL does ("image file is truncated").
+   *
+   * @throws IOException naming the file and why it cannot be used
+   */
+  public static RgbImage decode(Path file, long maxPixels) throws IOException {
+    // a stream from the Path, not Path.toFile(): a File is built from the decoded name and cannot
+    // open a file whose name is not valid in the platform encoding
+    try (InputStream raw = Files.newInputStream(file);
+        ImageInputStream in = new MemoryCacheImageInputStream(new BufferedInputStream(raw))) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
       if (!readers.hasNext()) {
         throw new IOException(file + ": not a readable image (no decoder recognises its " + Files.size(file)
@@ -39,15 +63,62 @@ public final class ImageDecoder {
       ImageReader reader = readers.next();
       try {
         reader.setInput(in, true, true);
-        return toRgb(reader.read(0));
+        long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+        if (pixels > maxPixels) {
+          throw new IOException(file + ": " + reader.getWidth(0) + "x" + reader.getHeight(0) + " image (" + pixels
+              + " pixels) is over the limit of " + maxPixels + " pixels (a possible decompression bomb;"
+              + " max_image_pixels raises it)");
+        }
+        TruncationWarning truncation = new TruncationWarning();
+        reader.addIIOReadWarningListener(truncation);
+        BufferedImage image = reader.read(0);
+        if (truncation.seen) {
+          throw new IOException(file + ": image file is truncated (no end-of-image marker)");
+        }
+        return toRgb(image);
+      } catch (OutOfMemoryError e) {
+        throw new IOException(file + ": not enough memory to decode its " + reader.getWidth(0) + "x"
+            + reader.getHeight(0) + " pixels (raise -Xmx or lower max_image_pixels)", e);
       } finally {
         reader.dispose();
       }
+    } catch (NoSuchFileException e) {
+      throw new IOException(file + ": cannot open (no such file)", e);
+    } catch (AccessDeniedException e) {
+      throw new IOException(file + ": cannot open (permission denied)", e);
     } catch (IOException | RuntimeException e) {
       if (e instanceof IOException io && io.getMessage() != null && io.getMessage().startsWith(file.toString())) {
         throw io;
       }
-      throw new IOException(file + ": not a readable image (" + e.getMessage() + ")", e);
+      throw new IOException(file + ": not a readable image (" + reason(e) + ")", e);
+    }
+  }
+
+  /** The innermost cause's message: Java's readers wrap "Is a directory" or an early end of file. */
+  private static String reason(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    if (root instanceof EOFException) {
+      return "image file is truncated";
+    }
+    String outer = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return root == e || root.getMessage() == null ? outer : outer + ": " + root.getMessage();
+  }
+
+  /**
+   * Java's JPEG reader fills a truncated file's missing rows with grey and only warns; PIL refuses
+   * the file (its decoder runs out of data before the end-of-image marker), and so do we.
+   */
+  private static final class TruncationWarning implements IIOReadWarningListener {
+    boolean seen;
+
+    @Override
+    public void warningOccurred(ImageReader source, String warning) {
+      if (warning.contains("Truncated File") || warning.contains("Premature end of JPEG file")) {
+        seen = true;
+      }
     }
   }
 

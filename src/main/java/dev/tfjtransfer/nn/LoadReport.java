@@ -18,6 +18,27 @@ public record LoadReport(List<String> loaded, List<String> missing, List<String>
     return missing.isEmpty() && unexpected.isEmpty() && mismatched.isEmpty();
   }
 
+  /** The problems outside module {@code module} (e.g. the head {@code fc} that was replaced). */
+  public LoadReport outside(String module) {
+    return new LoadReport(loaded, outside(missing, module), outside(unexpected, module), outside(mismatched, module));
+  }
+
+  /** Every key with a problem, without the shapes. */
+  public List<String> problemKeys() {
+    return java.util.stream.Stream.of(missing, unexpected, mismatched).flatMap(List::stream).map(LoadReport::key)
+        .toList();
+  }
+
+  private static List<String> outside(List<String> entries, String module) {
+    return entries.stream().filter(e -> !key(e).equals(module) && !key(e).startsWith(module + ".")).toList();
+  }
+
+  /** A mismatch entry is "name shape in weights vs shape in model". */
+  private static String key(String entry) {
+    int space = entry.indexOf(' ');
+    return space < 0 ? entry : entry.substring(0, space);
+  }
+
   /** One line listing every problem, at most {@code limit} keys per kind. */
   public String problems(int limit) {
     StringBuilder sb = new StringBuilder();

@@ -34,7 +34,8 @@ record RunData(DataLoader train, DataLoader val, List<String> classes, Normaliza
       train = FeatureShards.read(root.resolve("train").resolve(SHARDS));
       val = FeatureShards.read(root.resolve("val").resolve(SHARDS));
     } else {
-      train = config.format().equals("cifar10") ? Cifar10.train(root) : ImageFolder.open(root.resolve("train"));
+      train = config.format().equals("cifar10") ? Cifar10.train(root)
+          : ImageFolder.open(root.resolve("train"), config.maxImagePixels());
       val = valDataset(config);
     }
     if (!train.classes().equals(val.classes())) {
@@ -65,7 +66,7 @@ record RunData(DataLoader train, DataLoader val, List<String> classes, Normaliza
       throw new IOException(root.resolve("val") + ": validation directory is missing (expected " + root
           + "/train/<class>/ and " + root + "/val/<class>/)");
     }
-    return ImageFolder.open(root.resolve("val"));
+    return ImageFolder.open(root.resolve("val"), config.maxImagePixels());
   }
 
   static Normalization normalization(RunConfig.NormalizeConfig config) {

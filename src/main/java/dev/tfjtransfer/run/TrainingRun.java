@@ -127,8 +127,9 @@ public final class TrainingRun {
       out.printf(Locale.ROOT, "%s: %s, %d classes %s, %d train / %d val images -> %s%n", resuming ? "resuming" : "training",
           config.model().arch(), data.classes().size(), data.classes(), data.train().dataset().size(),
           data.val().dataset().size(), runDir);
-      if (!resuming && !data.isFeatures()) {
-        tensorBoard.image("train_batch", 0, writeBatchGrid(data));
+      RgbImage batchGrid = resuming || data.isFeatures() ? null : writeBatchGrid(data);
+      if (batchGrid != null) {
+        tensorBoard.image("train_batch", 0, batchGrid);
       }
       List<Callback> callbacks = callbacks(data, history);
       callbacks.add(tensorBoard);
@@ -170,7 +171,10 @@ public final class TrainingRun {
             runDir.resolve(Checkpoints.BEST), runDir.resolve("metrics.csv"));
         return new Outcome(runDir, all, trainer.state().bestValAccuracy(), trainer.state().bestEpoch());
       }
-      tensorBoard.image("val_predictions", trainer.state().epochsDone(), writePredictionGrid(model, data));
+      RgbImage predictionGrid = writePredictionGrid(model, data);
+      if (predictionGrid != null) {
+        tensorBoard.image("val_predictions", trainer.state().epochsDone(), predictionGrid);
+      }
       RunEvaluation.Outcome evaluation = RunEvaluation.evaluateValidation(runDir, model, data.val(), data.classes(),
           config.data().root());
       History all = new History();
@@ -224,17 +228,41 @@ public final class TrainingRun {
         new SessionOptions(config.threads(), 2));
     model.setInitSeed(config.seed());
     if (weights != null) {
-      LoadReport report = model.loadStateDict(weights, config.model().strict() ? LoadMode.STRICT
-          : LoadMode.SKIP_MISMATCHED);
-      out.printf("loaded %d tensors from %s%s%n", report.loaded().size(), config.model().weights(),
-          report.isComplete() ? "" : " (not loaded: " + report.problems(4) + ")");
-      if (report.loaded().isEmpty()) {
-        throw new IllegalArgumentException(config.model().weights() + ": no tensor fits " + config.model().arch()
-            + ": " + report.problems(4));
+      try {
+        loadWeights(model, weights, config.model().weights(), config.model().strict(), headPrefix(), out);
+      } catch (RuntimeException e) {
+        model.close();
+        throw e;
       }
     }
     model.ensureInitialized();
     return model;
+  }
+
+  /**
+   * Loads {@code weights} as torch's {@code load_state_dict} after the tutorial replaced the head:
+   * under {@code strict} only keys of the head module may be missing, unexpected or mis-shaped
+   * (resnet34 weights in a resnet18 are an error listing the keys); without it, whatever fits loads.
+   * Prints one line saying what was loaded and which keys were skipped.
+   */
+  static LoadReport loadWeights(Model model, StateDict weights, String source, boolean strict, String headModule,
+      PrintStream out) {
+    LoadReport report = model.loadStateDict(weights, LoadMode.SKIP_MISMATCHED);
+    LoadReport outsideHead = report.outside(headModule);
+    if (strict && !outsideHead.isComplete()) {
+      throw new IllegalArgumentException(source + ": weights do not fit " + model.architecture() + " outside its head "
+          + headModule + " (model.strict: false loads what fits): " + outsideHead.problems(8));
+    }
+    if (report.loaded().isEmpty()) {
+      throw new IllegalArgumentException(source + ": no tensor fits " + model.architecture() + ": "
+          + report.problems(4));
+    }
+    List<String> skipped = report.problemKeys();
+    out.printf("loaded %d tensors from %s%s%n", report.loaded().size(), source, skipped.isEmpty() ? ""
+        : "; skipped " + skipped.size() + (outsideHead.isComplete() ? " of the replaced head " + headModule : "")
+            + ": " + String.join(", ", skipped.stream().distinct().limit(8).toList())
+            + (skipped.size() > 8 ? ", ..." : ""));
+    return report;
   }
 
   private HeadSpec headSpec(int classes) {
@@ -277,10 +305,14 @@ public final class TrainingRun {
     return callbacks;
   }
 
+  /** The tutorial's imshow of a training batch; null when no image of the batch was readable. */
   private RgbImage writeBatchGrid(RunData data) throws IOException {
     try (DataLoader.Epoch epoch = data.train().epoch(1)) {
       Batch batch = epoch.next();
       int count = Math.min(8, batch.size());
+      if (count == 0) {
+        return null;
+      }
       List<ImageGrid.Caption> captions = new ArrayList<>();
       for (int i = 0; i < count; i++) {
         captions.add(new ImageGrid.Caption(data.classes().get(batch.labels()[i]), null));
@@ -290,18 +322,20 @@ public final class TrainingRun {
     }
   }
 
-  /** visualize_model: eight validation images spread over the classes, predicted vs true. */
+  /**
+   * visualize_model: eight validation images spread over the classes, predicted vs true; read under
+   * the bad-image policy like every other image, so null when none of them was readable.
+   */
   private RgbImage writePredictionGrid(Model model, RunData data) throws IOException {
-    var dataset = data.val().dataset();
-    var pipeline = data.val().pipeline();
-    int count = Math.min(8, dataset.size());
-    float[] images = new float[count * pipeline.floatsPerImage()];
-    int[] labels = new int[count];
-    for (int i = 0; i < count; i++) {
-      int index = (int) ((long) i * dataset.size() / count);
-      pipeline.apply(dataset.image(index), new java.util.SplittableRandom(0), images, i * pipeline.floatsPerImage());
-      labels[i] = dataset.label(index);
+    int size = data.val().dataset().size();
+    int[] spread = new int[Math.min(8, size)];
+    java.util.Arrays.setAll(spread, i -> (int) ((long) i * size / spread.length));
+    Batch batch = data.val().load(spread);
+    int count = batch.size();
+    if (count == 0) {
+      return null;
     }
+    float[] images = java.util.Arrays.copyOf(batch.images(), count * data.val().pipeline().floatsPerImage());
     float[] logits = model.predict(images, count);
     int classes = model.numOutputs();
     List<ImageGrid.Caption> captions = new ArrayList<>();
@@ -312,10 +346,11 @@ public final class TrainingRun {
           predicted = c;
         }
       }
+      int label = batch.labels()[i];
       captions.add(new ImageGrid.Caption("pred " + data.classes().get(predicted) + " / true "
-          + data.classes().get(labels[i]), predicted == labels[i]));
+          + data.classes().get(label), predicted == label));
     }
-    return ImageGrid.write(runDir.resolve("val_predictions.png"), images, pipeline.size(), count, captions,
+    return ImageGrid.write(runDir.resolve("val_predictions.png"), images, batch.imageSize(), count, captions,
         data.normalization());
   }
 

@@ -53,13 +53,18 @@ record FeedSource(DataLoader loader, String startPath, IntFunction<FeedSource.Fe
     });
   }
 
-  /** Rows of {@code features} (by sample index) in the batch order {@code loader} would use. */
+  /**
+   * Rows of {@code features} (by sample index) in the batch order {@code loader} would use; a null
+   * row is an image the loader skipped as unreadable, and is left out of its batch as it would be.
+   */
   static FeedSource cached(DataLoader loader, float[][] features, String path) {
-    int width = features[0].length;
+    int width = java.util.Arrays.stream(features).filter(java.util.Objects::nonNull).findFirst()
+        .orElseThrow(() -> new IllegalStateException("no image of " + loader.dataset().size() + " was readable"))
+        .length;
     return new FeedSource(loader, path, epoch -> {
       Iterator<int[]> batches = loader.batchIndices(epoch).iterator();
       return feeds(batches, () -> {
-        int[] indices = batches.next();
+        int[] indices = java.util.Arrays.stream(batches.next()).filter(i -> features[i] != null).toArray();
         float[] rows = new float[indices.length * width];
         int[] labels = new int[indices.length];
         for (int i = 0; i < indices.length; i++) {

@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * A parameter group: the weights matching any of {@code patterns} train with their own learning
  * rate and weight decay, as a dict in {@code optimizer = SGD([{"params": ..., "lr": ...}])}.
- * A weight belongs to the first group that matches it.
+ * A weight belongs to the one group whose patterns match it, else to the group without patterns;
+ * a pattern that matches no trainable weight, or a weight two groups match, is an error.
  */
 public record ParamGroup(String name, List<String> patterns, double lr, double weightDecay) {
   public ParamGroup {

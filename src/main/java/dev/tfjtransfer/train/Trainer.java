@@ -109,6 +109,14 @@ public final class Trainer {
     state = state.startStage();
   }
 
+  /** The parameter group each trainable weight trains in, as compiled. */
+  public java.util.Map<String, ParamGroup> groupOf() {
+    if (step == null) {
+      throw new IllegalStateException("call compile first");
+    }
+    return step.groupOf();
+  }
+
   /** The learning rate of each group at the current point of the schedule. */
   public List<Double> learningRates() {
     List<Double> lrs = new ArrayList<>();
@@ -209,12 +217,7 @@ public final class Trainer {
         }
       }
     }
-    for (float[] row : rows) {
-      if (row == null) {
-        throw new IllegalStateException("an image could not be decoded: cached features need every image");
-      }
-    }
-    return rows;
+    return rows; // null rows: images the loader's bad-image policy skipped
   }
 
   private History fit(FeedSource train, FeedSource val, int epochs, List<Callback> callbacks, boolean restoreBest) {

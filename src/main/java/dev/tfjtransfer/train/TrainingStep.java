@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
@@ -64,6 +65,8 @@ public final class TrainingStep {
     this.runSeed = runSeed;
     this.groups = List.copyOf(groups);
     this.state = state;
+    List<Parameter> trainable = model.trainableWeights();
+    List<Integer> groupIndex = assignGroups(trainable); // before any op is added: a bad group changes no graph
     Ops tf = model.tf().withSubScope("train");
     labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(Shape.UNKNOWN_SIZE)));
     for (ParamGroup g : this.groups) {
@@ -75,8 +78,6 @@ public final class TrainingStep {
     Operand<TInt32> predicted = tf.math.argMax(forward.output(), tf.constant(1), TInt32.class);
     correct = tf.sum(tf.dtypes.cast(tf.math.equal(predicted, labels), TInt32.class), tf.constant(0));
 
-    List<Parameter> trainable = model.trainableWeights();
-    List<Integer> groupIndex = assignGroups(trainable);
     List<Op> updates = new ArrayList<>(forward.updates());
     if (!trainable.isEmpty()) {
       List<Operand<?>> variables = trainable.stream().<Operand<?>>map(Parameter::variable).toList();
@@ -113,16 +114,39 @@ public final class TrainingStep {
     return dependencies;
   }
 
+  /**
+   * The group of each trainable weight: the one group whose patterns match it, else the group
+   * without patterns. As torch refuses a parameter in two groups, a weight two groups' patterns
+   * match is an error, and so is a pattern that matches no trainable weight (a typo would
+   * otherwise train with the wrong rate while the logs show the group's).
+   */
   private List<Integer> assignGroups(List<Parameter> trainable) {
+    checkPatternsMatch(trainable);
+    int rest = -1;
+    for (int g = 0; g < groups.size(); g++) {
+      if (groups.get(g).patterns().isEmpty()) {
+        if (rest >= 0) {
+          throw new IllegalArgumentException("parameter groups '" + groups.get(rest).name() + "' and '"
+              + groups.get(g).name() + "' both have no params: only one group can take the remaining weights");
+        }
+        rest = g;
+      }
+    }
     List<Integer> index = new ArrayList<>();
     List<String> orphans = new ArrayList<>();
     for (Parameter p : trainable) {
-      int found = -1;
-      for (int g = 0; g < groups.size() && found < 0; g++) {
-        if (groups.get(g).patterns().isEmpty() || groups.get(g).matches(p.name())) {
-          found = g;
+      List<Integer> hits = new ArrayList<>();
+      for (int g = 0; g < groups.size(); g++) {
+        if (!groups.get(g).patterns().isEmpty() && groups.get(g).matches(p.name())) {
+          hits.add(g);
         }
       }
+      if (hits.size() > 1) {
+        throw new IllegalArgumentException("weight " + p.name() + " is in more than one parameter group: "
+            + hits.stream().map(g -> "'" + groups.get(g).name() + "' (" + matchingPatterns(groups.get(g), p) + ")")
+                .collect(Collectors.joining(" and ")) + "; torch refuses a parameter in two groups");
+      }
+      int found = hits.isEmpty() ? rest : hits.get(0);
       if (found < 0) {
         orphans.add(p.name());
       } else {
@@ -137,6 +161,27 @@ public final class TrainingStep {
           + "; add a pattern for them or a group without patterns");
     }
     return index;
+  }
+
+  private void checkPatternsMatch(List<Parameter> trainable) {
+    for (ParamGroup group : groups) {
+      for (String text : group.patterns()) {
+        NamePattern pattern = NamePattern.of(text);
+        if (trainable.stream().noneMatch(p -> pattern.matches(p.name()))) {
+          boolean frozen = model.weights().stream().anyMatch(p -> pattern.matches(p.name()));
+          throw new IllegalArgumentException("parameter group '" + group.name() + "': pattern '" + text
+              + "' matches no trainable weight of " + model.architecture() + (frozen
+                  ? " (only frozen ones: unfreeze them in this stage or drop the pattern)"
+                  : "; trainable weights look like " + trainable.get(0).name() + ", "
+                      + trainable.get(trainable.size() - 1).name()));
+        }
+      }
+    }
+  }
+
+  private static String matchingPatterns(ParamGroup group, Parameter p) {
+    return group.patterns().stream().filter(t -> NamePattern.of(t).matches(p.name())).map(t -> "pattern '" + t + "'")
+        .collect(Collectors.joining(", "));
   }
 
   public List<ParamGroup> groups() {

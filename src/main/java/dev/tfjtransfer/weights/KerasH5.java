@@ -49,10 +49,9 @@ public final class KerasH5 {
         }
       }
     } catch (RuntimeException e) {
-      if (e.getCause() instanceof IOException || e.getClass().getName().startsWith("io.jhdf")) {
-        throw new InvalidWeightsFileException(file, "unreadable HDF5 (" + e.getMessage() + ")", e);
-      }
-      throw e;
+      // jHDF reports a damaged file with its own and with java.lang exceptions alike
+      // ("Couldn't read 97 bytes as int"): any of them means the file is not readable HDF5
+      throw new InvalidWeightsFileException(file, "unreadable HDF5 (" + e.getMessage() + ")", e);
     }
     return layers;
   }

@@ -62,4 +62,23 @@ class ConfigLoaderTest {
       }
     }
   }
+
+  @Test
+  void misspeltOverrideKeyIsNamedWithTheClosestOne() {
+    ConfigException top = fails("model: {arch: resnet18}", "stagez.0.epochs=2");
+    assertTrue(top.getMessage().contains("unknown key 'stagez'") && top.getMessage().contains("did you mean 'stages'"),
+        top.getMessage());
+    ConfigException nested = fails("stages: [{epochs: 2}]", "stages.0.epochz=3");
+    assertTrue(nested.getMessage().contains("unknown key 'epochz'")
+        && nested.getMessage().contains("did you mean 'epochs'"), nested.getMessage());
+  }
+
+  @Test
+  void fractionalEpochsAndTabIndentationAreErrorsSayingWhy() {
+    ConfigException epochs = fails("stages: [{epochs: 1.5}]");
+    assertTrue(epochs.getMessage().contains("stages[0].epochs") && epochs.getMessage().contains("1.5"),
+        epochs.getMessage());
+    ConfigException tab = fails("model:\n\tarch: resnet18\n");
+    assertTrue(tab.getMessage().contains("TAB"), tab.getMessage());
+  }
 }

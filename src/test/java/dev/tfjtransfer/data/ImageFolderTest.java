@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tfjtransfer.TorchReferences;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,5 +57,45 @@ class ImageFolderTest {
     IOException missing = assertThrows(IOException.class, () -> ImageFolder.open(root.resolve("val")));
     assertTrue(missing.getMessage().contains("val") && missing.getMessage().contains("does not exist"),
         missing.getMessage());
+  }
+
+  /**
+   * Splits built from links (a class directory linked in from elsewhere, a linked image) and a
+   * file name that is not valid UTF-8 give torchvision's ImageFolder samples, and every one decodes.
+   */
+  @Test
+  void linkedClassDirectoriesAndNonUtf8NamesGiveTorchvisionsSamples() throws Exception {
+    Path store = root.resolve("store");
+    image(store.resolve("bees/b1.jpg"), "jpeg");
+    image(store.resolve("bees/nested/b2.png"), "png");
+    image(root.resolve("other/x.jpg"), "jpeg");
+    Path split = root.resolve("split");
+    image(split.resolve("ants/a1.jpg"), "jpeg");
+    Files.createSymbolicLink(split.resolve("ants/linked.jpg"), root.resolve("other/x.jpg"));
+    Files.createSymbolicLink(split.resolve("bees"), store.resolve("bees"));
+    // a Latin-1 byte (0xE9) in a name is not UTF-8: only a shell can write such a name from here
+    Process cp = new ProcessBuilder("/bin/sh", "-c", "cp \"$1\" \"$2/$(printf 'caf\\351.jpg')\"", "sh",
+        split.resolve("ants/a1.jpg").toString(), split.resolve("ants").toString()).start();
+    assertEquals(0, cp.waitFor());
+
+    ImageFolder folder = ImageFolder.open(split);
+    List<String> java = new java.util.ArrayList<>();
+    for (int i = 0; i < folder.size(); i++) {
+      java.add(folder.label(i) + " " + split.relativize(folder.file(i)).toString().replace('\ufffd', '?'));
+      assertEquals(20, folder.image(i).width(), folder.describe(i)); // every sample is readable
+    }
+    List<String> torchvision = TorchReferences.run("imagefolder_samples.py", split.toString()).stream()
+        .map(line -> line.replace('\ufffd', '?')).toList();
+    assertEquals(torchvision, java);
+    assertEquals(5, folder.size());
+  }
+
+  @Test
+  void symbolicLinkLoopIsAnErrorNamingTheLink() throws Exception {
+    image(root.resolve("ants/a.jpg"), "jpeg");
+    Files.createSymbolicLink(root.resolve("ants/again"), root);
+    IOException e = assertThrows(IOException.class, () -> ImageFolder.open(root));
+    assertTrue(e.getMessage().startsWith(root.resolve("ants/again").toString()) && e.getMessage().contains("loop"),
+        e.getMessage());
   }
 }

@@ -69,4 +69,34 @@ class RunValidationTest {
     assertTrue(!Files.exists(dir.resolve("runs")) || Files.list(dir.resolve("runs")).allMatch(r ->
         !Files.exists(r.resolve("metrics.csv"))), "nothing was trained");
   }
+
+  /**
+   * Under the default bad_images: skip, an unreadable file in val/ (picked for the prediction grid)
+   * and a truncated one in train/ are skipped by every reader: training, validation, the batch grid
+   * and the prediction grid; the run finishes and counts each file once.
+   */
+  @Test
+  void unreadableImagesAreSkippedByEveryReaderOfTheRun() throws Exception {
+    DemoDataset.generate(dir.resolve("d"), 3, 2, 0);
+    Files.writeString(dir.resolve("d/val/checkers/broken.jpg"), "not a JPEG");
+    byte[] jpeg = Files.readAllBytes(dir.resolve("d/train/discs/discs_000.jpg"));
+    Files.write(dir.resolve("d/train/discs/half.jpg"), java.util.Arrays.copyOf(jpeg, jpeg.length / 2));
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    String yaml = """
+        data:
+          root: %s
+          train_transforms: [{resize: {size: 32}}, {center_crop: {size: 32}}]
+          val_transforms: [{resize: {size: 32}}, {center_crop: {size: 32}}]
+          batch_size: 4
+        freeze: [all-but-head]
+        stages: [{epochs: 1}]
+        output_dir: %s
+        threads: 2
+        """.formatted(dir.resolve("d"), dir.resolve("runs"));
+    TrainingRun.Outcome outcome = TrainingRun.start(ConfigLoader.parse(yaml, "cfg", List.of()),
+        new PrintStream(console, true), false);
+    assertTrue(Files.isRegularFile(outcome.runDir().resolve("val_predictions.png")), console.toString());
+    assertTrue(Files.isRegularFile(outcome.runDir().resolve("train_batch.png")), console.toString());
+    assertTrue(console.toString().contains("2 unreadable images were skipped"), console.toString());
+  }
 }
