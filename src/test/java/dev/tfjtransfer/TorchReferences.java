@@ -19,13 +19,19 @@ public final class TorchReferences {
     return Paths.get(System.getProperty("tfj.projectDir", ".")).toAbsolutePath();
   }
 
-  /** Runs {@code tests/parity/SCRIPT OUT_DIR} unless OUT_DIR/VERSION exists, and returns OUT_DIR. */
+  /**
+   * Runs {@code tests/parity/SCRIPT OUT_DIR} unless OUT_DIR/VERSION exists and is newer than the
+   * script (an edited script regenerates), and returns OUT_DIR.
+   */
   public static synchronized Path generate(String script, String outName) throws IOException, InterruptedException {
     Path out = projectDir().resolve("target").resolve(outName);
-    if (Files.exists(out.resolve("VERSION"))) {
+    Path scriptPath = projectDir().resolve("tests/parity").resolve(script);
+    Path version = out.resolve("VERSION");
+    if (Files.exists(version)
+        && Files.getLastModifiedTime(version).compareTo(Files.getLastModifiedTime(scriptPath)) >= 0) {
       return out;
     }
-    Path scriptPath = projectDir().resolve("tests/parity").resolve(script);
+    Files.deleteIfExists(version);
     if (!Files.isExecutable(Path.of(PYTHON))) {
       throw new IllegalStateException(PYTHON + " is missing: the parity references need Debian's python3-torch and"
           + " python3-torchvision (run tests/install-deps.sh)");
