@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tfj-transfer", mixinStandardHelpOptions = true, version = "tfj-transfer 0.1.0",
     description = "Transfer learning of ImageNet CNNs on the JVM with TensorFlow Java.",
     subcommands = {TrainCommand.class, PredictCommand.class, ConvertCommand.class, SummaryCommand.class,
+        ModelsCommand.class,
         DemoDataCommand.class, ExportCommand.class, BenchCommand.class, BenchDataCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
