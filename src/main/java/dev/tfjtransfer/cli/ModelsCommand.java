@@ -27,7 +27,7 @@ final class ModelsCommand implements Callable<Integer> {
     for (String name : ModelZoo.ARCHITECTURES) {
       Architecture row = ModelZoo.architecture(name);
       EvalPreset eval = row.eval();
-      String sizes = eval.resizeSize() + " / " + eval.cropSize();
+      String sizes = eval.resizeSize() + "/" + eval.cropSize();
       String interpolation = eval.interpolation().name().toLowerCase(Locale.ROOT);
       if (markdown) {
         System.out.printf(Locale.ROOT, "| %s | %s | %,d | %s | %s | %s |%n", name, row.family(), row.parameters(), sizes,
