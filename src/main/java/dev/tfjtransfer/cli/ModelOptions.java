@@ -1,7 +1,6 @@
 package dev.tfjtransfer.cli;
 
 import dev.tfjtransfer.nn.Model;
-import dev.tfjtransfer.nn.SessionOptions;
 import dev.tfjtransfer.zoo.EvalPreset;
 import dev.tfjtransfer.zoo.HeadSpec;
 import dev.tfjtransfer.zoo.ModelZoo;
@@ -46,8 +45,7 @@ final class ModelOptions {
 
   /** The model at its preset's input size (the crop). */
   Model create() {
-    int size = preset().cropSize();
-    return ModelZoo.create(architecture, headSpec(), size, size, SessionOptions.defaults());
+    return ModelZoo.create(architecture, headSpec());
   }
 
   /** The zoo's names, for picocli's help text and completion. */
