@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code bench}: JSON lines comparable with ../shared/peers/pytorch/bench.py. */
+/** {@code bench}: JSON lines comparable with the PyTorch peer, bench/pytorch_bench.py. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure img/s of eval, frozen-head and full training on synthetic input (JSON lines).")
 final class BenchCommand implements Callable<Integer> {

@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 /** Options that choose an architecture and its head, shared by the commands that build a model. */
 final class ModelOptions {
   @Option(names = "--arch", required = true, completionCandidates = ArchitectureNames.class,
-      description = "one of ${COMPLETION-CANDIDATES} (the `models` command lists them)")
+      description = "architecture, e.g. resnet18 (the `models` command lists them all)")
   String architecture;
 
   @Option(names = "--num-classes", defaultValue = "1000", description = "outputs of the head (default: ${DEFAULT-VALUE})")
