@@ -3,8 +3,10 @@
 
 Writes synthetic photos (smooth colour fields with noise and edges) as JPEG and PNG in several
 sizes and modes, and for each: the RGB pixels PIL decodes (what torchvision's ImageFolder loader
-sees after convert("RGB")) and the output of the tutorial's validation transform
-Resize(256) + CenterCrop(224) + ToTensor + Normalize(ImageNet), as safetensors.
+sees after convert("RGB")), the output of the tutorial's validation transform
+Resize(256) + CenterCrop(224) + ToTensor + Normalize(ImageNet), and the pixels of bicubic resizes
+of the shorter side (torchvision's Resize(size, InterpolationMode.BICUBIC), down- and upscaling)
+and of EfficientNet-B3's bicubic eval transform, as safetensors.
 
 Usage: /usr/bin/python3 make_transform_refs.py OUT_DIR
 """
@@ -16,6 +18,7 @@ import torch
 import torchvision
 from PIL import Image
 from torchvision import transforms
+from torchvision.transforms import InterpolationMode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_torchvision_refs import save_safetensors  # noqa: E402
@@ -48,6 +51,9 @@ CASES = [
     ("j_palette.png", 260, 240, "palette"),
 ]
 
+# shorter-side sizes for the bicubic resizes: downscaling (antialiased, wide support) and upscaling
+BICUBIC_SIZES = [97, 300, 600]
+
 
 def main():
     out = sys.argv[1]
@@ -55,6 +61,10 @@ def main():
     rng = np.random.default_rng(7)
     val = transforms.Compose([transforms.Resize(256), transforms.CenterCrop(224), transforms.ToTensor(),
                               transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
+    # EfficientNet-B3's published eval transform: bicubic Resize(320), CenterCrop(300)
+    bicubic_eval = transforms.Compose([transforms.Resize(320, InterpolationMode.BICUBIC), transforms.CenterCrop(300),
+                                       transforms.ToTensor(),
+                                       transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
     tensors = {}
     for name, w, h, kind in CASES:
         img = photo(w, h, rng)
@@ -77,6 +87,10 @@ def main():
         stem = os.path.splitext(name)[0]
         tensors[stem + ".decoded"] = torch.from_numpy(np.asarray(loaded).astype(np.float32).copy())
         tensors[stem + ".eval"] = val(loaded)
+        tensors[stem + ".eval_bicubic"] = bicubic_eval(loaded)
+        for size in BICUBIC_SIZES:
+            resized = transforms.Resize(size, InterpolationMode.BICUBIC)(loaded)
+            tensors[f"{stem}.bicubic{size}"] = torch.from_numpy(np.asarray(resized).astype(np.float32).copy())
     save_safetensors(os.path.join(out, "transforms.safetensors"), tensors)
     with open(os.path.join(out, "VERSION"), "w") as f:
         f.write(f"torch {torch.__version__} torchvision {torchvision.__version__} PIL {Image.__version__}\n")

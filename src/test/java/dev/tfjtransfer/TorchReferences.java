@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,18 +21,36 @@ public final class TorchReferences {
     return Paths.get(System.getProperty("tfj.projectDir", ".")).toAbsolutePath();
   }
 
-  /** Runs {@code tests/parity/SCRIPT OUT_DIR} unless OUT_DIR/VERSION exists, and returns OUT_DIR. */
+  /**
+   * Runs {@code tests/parity/SCRIPT OUT_DIR} unless OUT_DIR/VERSION exists and is newer than the
+   * script (an edited script regenerates), and returns OUT_DIR.
+   */
   public static synchronized Path generate(String script, String outName) throws IOException, InterruptedException {
     Path out = projectDir().resolve("target").resolve(outName);
-    if (Files.exists(out.resolve("VERSION"))) {
+    Path version = out.resolve("VERSION");
+    if (isFresh(version, script)) {
       return out;
     }
+    Files.deleteIfExists(version);
+    run(script, outName, List.of());
+    return out;
+  }
+
+  /**
+   * Runs {@code tests/parity/SCRIPT OUT_DIR ARGS...} now, for scripts that add to OUT_DIR only
+   * what a test is missing, and returns OUT_DIR.
+   */
+  public static synchronized Path run(String script, String outName, List<String> args)
+      throws IOException, InterruptedException {
+    Path out = projectDir().resolve("target").resolve(outName);
     Path scriptPath = projectDir().resolve("tests/parity").resolve(script);
     if (!Files.isExecutable(Path.of(PYTHON))) {
       throw new IllegalStateException(PYTHON + " is missing: the parity references need Debian's python3-torch and"
           + " python3-torchvision (run tests/install-deps.sh)");
     }
-    Process process = new ProcessBuilder(PYTHON, scriptPath.toString(), out.toString())
+    List<String> command = new ArrayList<>(List.of(PYTHON, scriptPath.toString(), out.toString()));
+    command.addAll(args);
+    Process process = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(projectDir().resolve("target").resolve(outName + ".log").toFile())
         .start();
@@ -57,5 +77,12 @@ public final class TorchReferences {
     } finally {
       Files.deleteIfExists(log);
     }
+  }
+
+  /** Whether {@code file} exists and is newer than {@code tests/parity/SCRIPT}. */
+  public static boolean isFresh(Path file, String script) throws IOException {
+    Path scriptPath = projectDir().resolve("tests/parity").resolve(script);
+    return Files.exists(file)
+        && Files.getLastModifiedTime(file).compareTo(Files.getLastModifiedTime(scriptPath)) >= 0;
   }
 }

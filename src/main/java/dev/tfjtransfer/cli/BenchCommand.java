@@ -4,18 +4,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tfjtransfer.bench.BenchResult;
 import dev.tfjtransfer.bench.ModelBenchmark;
 import dev.tfjtransfer.nn.SessionOptions;
+import dev.tfjtransfer.zoo.ModelZoo;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code bench}: JSON lines comparable with ../shared/peers/pytorch/bench.py. */
+/** {@code bench}: JSON lines comparable with the PyTorch peer, bench/pytorch_bench.py. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure img/s of eval, frozen-head and full training on synthetic input (JSON lines).")
 final class BenchCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Option(names = "--models", split = ",", defaultValue = "resnet18,resnet50,vgg16")
+  @Option(names = "--models", split = ",", defaultValue = "resnet18,resnet50,vgg16",
+      description = "architectures, any the `models` command lists (default: ${DEFAULT-VALUE})")
   List<String> models;
 
   @Option(names = "--modes", split = ",", defaultValue = "eval,frozen,full")
@@ -75,6 +77,8 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // an unknown name fails before minutes of timing the others
+    models.forEach(ModelZoo::architecture);
     for (String model : models) {
       for (String mode : modes) {
         if (!List.of("eval", "frozen", "full").contains(mode)) {

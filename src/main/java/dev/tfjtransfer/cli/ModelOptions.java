@@ -1,6 +1,7 @@
 package dev.tfjtransfer.cli;
 
 import dev.tfjtransfer.nn.Model;
+import dev.tfjtransfer.zoo.EvalPreset;
 import dev.tfjtransfer.zoo.HeadSpec;
 import dev.tfjtransfer.zoo.ModelZoo;
 import java.util.List;
@@ -8,7 +9,8 @@ import picocli.CommandLine.Option;
 
 /** Options that choose an architecture and its head, shared by the commands that build a model. */
 final class ModelOptions {
-  @Option(names = "--arch", required = true, description = "vgg16, resnet18, resnet34 or resnet50")
+  @Option(names = "--arch", required = true, completionCandidates = ArchitectureNames.class,
+      description = "architecture, e.g. resnet18 (the `models` command lists them all)")
   String architecture;
 
   @Option(names = "--num-classes", defaultValue = "1000", description = "outputs of the head (default: ${DEFAULT-VALUE})")
@@ -36,7 +38,21 @@ final class ModelOptions {
     };
   }
 
+  /** The eval transforms of the architecture's published weights. */
+  EvalPreset preset() {
+    return ModelZoo.architecture(architecture).eval();
+  }
+
+  /** The model at its preset's input size (the crop). */
   Model create() {
     return ModelZoo.create(architecture, headSpec());
+  }
+
+  /** The zoo's names, for picocli's help text and completion. */
+  static final class ArchitectureNames implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return ModelZoo.ARCHITECTURES.iterator();
+    }
   }
 }

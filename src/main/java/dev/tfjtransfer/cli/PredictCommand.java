@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import dev.tfjtransfer.data.Normalization;
 import dev.tfjtransfer.data.Pipeline;
 import dev.tfjtransfer.nn.SessionOptions;
 import dev.tfjtransfer.run.RunArtifacts;
@@ -25,7 +24,8 @@ import picocli.CommandLine.Option;
 
 /** {@code predict}: the top classes of each image, as a table, JSON lines or CSV on stdout. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-    description = "Classify the images of a directory (Resize 256, CenterCrop 224, ImageNet normalization, eval mode).")
+    description = "Classify the images of a directory in eval mode, with the run's validation transforms or the"
+        + " architecture's eval transforms (resize, crop, interpolation, normalization: see `models`).")
 final class PredictCommand implements Callable<Integer> {
   @ArgGroup(exclusive = true, multiplicity = "1")
   WeightsSource source;
@@ -56,7 +56,7 @@ final class PredictCommand implements Callable<Integer> {
     }
     List<String> classNames = List.of();
     Model built;
-    Pipeline pipeline = Pipeline.imagenetEval();
+    Pipeline pipeline;
     if (source.run != null) {
       RunArtifacts run = RunArtifacts.load(source.run);
       built = ModelZoo.create(run.architecture(), run.head(), run.evalPipeline().size(), run.evalPipeline().size(),
@@ -68,8 +68,7 @@ final class PredictCommand implements Callable<Integer> {
       StateDict weights = StateDict.read(source.explicit.weights);
       built = source.explicit.model.create();
       built.loadStateDict(weights, LoadMode.STRICT);
-      Normalization normalization = Normalization.fromMetadata(weights.metadata()).orElse(Normalization.IMAGENET);
-      pipeline = new Pipeline(pipeline.steps(), normalization, pipeline.size());
+      pipeline = Pipeline.imagenetEval(source.explicit.evalPreset(weights));
     }
     List<Path> files;
     try (Stream<Path> list = Files.list(images)) {

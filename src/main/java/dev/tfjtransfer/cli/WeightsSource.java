@@ -1,5 +1,8 @@
 package dev.tfjtransfer.cli;
 
+import dev.tfjtransfer.data.Normalization;
+import dev.tfjtransfer.weights.StateDict;
+import dev.tfjtransfer.zoo.EvalPreset;
 import java.nio.file.Path;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
@@ -22,5 +25,11 @@ final class WeightsSource {
 
     @Option(names = "--classes", description = "class names: a file with one per line, or a comma-separated list")
     String classes;
+
+    /** The architecture's eval preset, with the normalization the weights record (Keras' caffe mean) if any. */
+    EvalPreset evalPreset(StateDict weights) {
+      EvalPreset preset = model.preset();
+      return Normalization.fromMetadata(weights.metadata()).map(preset::withNormalization).orElse(preset);
+    }
   }
 }

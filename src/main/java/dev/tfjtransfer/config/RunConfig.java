@@ -1,6 +1,8 @@
 package dev.tfjtransfer.config;
 
 import dev.tfjtransfer.data.ImageDecoder;
+import dev.tfjtransfer.zoo.EvalPreset;
+import dev.tfjtransfer.zoo.ModelZoo;
 import java.util.List;
 
 /**
@@ -12,7 +14,7 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
     Integer threads) {
   public RunConfig {
     model = model == null ? ModelConfig.DEFAULT : model;
-    data = data == null ? DataConfig.DEFAULT : data;
+    data = (data == null ? DataConfig.DEFAULT : data).withDefaultTransforms(ModelZoo.architecture(model.arch()).eval());
     freeze = freeze == null ? List.of("none") : List.copyOf(freeze);
     batchnorm = batchnorm == null ? "frozen" : batchnorm;
     Checks.oneOf("batchnorm", batchnorm, "frozen", "train");
@@ -35,7 +37,7 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
 
     public ModelConfig {
       arch = arch == null ? "resnet18" : arch;
-      Checks.oneOf("model.arch", arch, "vgg16", "resnet18", "resnet34", "resnet50", "resnet50_keras");
+      Checks.oneOf("model.arch", arch, ModelZoo.ARCHITECTURES.toArray(String[]::new));
       if (numClasses != null) {
         Checks.positive("model.num_classes", numClasses);
       }
@@ -66,6 +68,20 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
     static final DataConfig DEFAULT = new DataConfig(null, null, null, null, null, null, null, null, null, null, null,
         null);
 
+    /**
+     * Unset transforms from the architecture's eval preset, as torchvision's reference recipes do:
+     * train RandomResizedCrop(crop) + flip, val Resize(resize, interpolation) + CenterCrop(crop).
+     */
+    DataConfig withDefaultTransforms(EvalPreset preset) {
+      List<TransformConfig> train = trainTransforms != null ? trainTransforms
+          : List.of(TransformConfig.randomResizedCrop(preset.cropSize()), TransformConfig.flip(0.5));
+      List<TransformConfig> val = valTransforms != null ? valTransforms
+          : List.of(TransformConfig.resize(preset.resizeSize(), preset.interpolation()),
+              TransformConfig.centerCrop(preset.cropSize()));
+      return new DataConfig(root, format, generateDemo, train, val, normalize, batchSize, valBatchSize, workers, seed,
+          badImages, maxImagePixels);
+    }
+
     public DataConfig withNormalize(NormalizeConfig next) {
       return new DataConfig(root, format, generateDemo, trainTransforms, valTransforms, next, batchSize, valBatchSize,
           workers, seed, badImages, maxImagePixels);
@@ -77,11 +93,10 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
       // features: root/train/shards and root/val/shards as the Spark extract-features job writes them
       Checks.oneOf("data.format", format, "imagefolder", "cifar10", "features");
       generateDemo = generateDemo != null && generateDemo;
-      trainTransforms = trainTransforms == null ? List.of(TransformConfig.randomResizedCrop(224),
-          TransformConfig.flip(0.5)) : List.copyOf(trainTransforms);
-      valTransforms = valTransforms == null ? List.of(TransformConfig.resize(256), TransformConfig.centerCrop(224))
-          : List.copyOf(valTransforms);
-      // null: what the weights file records (Keras' caffe mean), else ImageNet's mean and std
+      // null until RunConfig fills them from the architecture's eval preset
+      trainTransforms = trainTransforms == null ? null : List.copyOf(trainTransforms);
+      valTransforms = valTransforms == null ? null : List.copyOf(valTransforms);
+      // null: what the weights file records (Keras' caffe mean), else the architecture's preset
       batchSize = batchSize == null ? 16 : batchSize;
       Checks.positive("data.batch_size", batchSize);
       valBatchSize = valBatchSize == null ? 32 : valBatchSize;

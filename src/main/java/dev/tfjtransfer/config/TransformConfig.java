@@ -1,16 +1,18 @@
 package dev.tfjtransfer.config;
 
 import dev.tfjtransfer.data.ImageTransform;
+import dev.tfjtransfer.data.Interpolation;
 import dev.tfjtransfer.data.Transforms;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
  * One transform of a pipeline, written as a single-key map in YAML:
  * {@code - random_resized_crop: {size: 224}}, {@code - horizontal_flip: {p: 0.5}},
- * {@code - resize: {size: 256}}, {@code - center_crop: {size: 224}}.
+ * {@code - resize: {size: 256, interpolation: bicubic}}, {@code - center_crop: {size: 224}}.
  */
-public record TransformConfig(RandomResizedCrop randomResizedCrop, Flip horizontalFlip, Size resize,
+public record TransformConfig(RandomResizedCrop randomResizedCrop, Flip horizontalFlip, Resize resize,
     Size centerCrop) {
   public TransformConfig {
     long set = Stream.of(randomResizedCrop, horizontalFlip, resize, centerCrop).filter(x -> x != null).count();
@@ -28,8 +30,8 @@ public record TransformConfig(RandomResizedCrop randomResizedCrop, Flip horizont
     return new TransformConfig(null, new Flip(p), null, null);
   }
 
-  static TransformConfig resize(int size) {
-    return new TransformConfig(null, null, new Size(size), null);
+  static TransformConfig resize(int size, Interpolation interpolation) {
+    return new TransformConfig(null, null, new Resize(size, Resize.name(interpolation)), null);
   }
 
   static TransformConfig centerCrop(int size) {
@@ -55,7 +57,7 @@ public record TransformConfig(RandomResizedCrop randomResizedCrop, Flip horizont
       return Transforms.randomHorizontalFlip(horizontalFlip.p());
     }
     if (resize != null) {
-      return Transforms.resizeShorter(resize.size());
+      return Transforms.resizeShorter(resize.size(), resize.filter());
     }
     return Transforms.centerCrop(centerCrop.size());
   }
@@ -80,7 +82,24 @@ public record TransformConfig(RandomResizedCrop randomResizedCrop, Flip horizont
     }
   }
 
-  /** A side length: Resize's shorter side or CenterCrop's square. */
+  /** {@code Resize(size, interpolation)} of the shorter side; interpolation bilinear (default) or bicubic. */
+  public record Resize(Integer size, String interpolation) {
+    public Resize {
+      Checks.positive("resize.size", size == null ? 0 : size);
+      interpolation = interpolation == null ? name(Interpolation.BILINEAR) : interpolation;
+      Checks.oneOf("resize.interpolation", interpolation, name(Interpolation.BILINEAR), name(Interpolation.BICUBIC));
+    }
+
+    public Interpolation filter() {
+      return Interpolation.valueOf(interpolation.toUpperCase(Locale.ROOT));
+    }
+
+    static String name(Interpolation interpolation) {
+      return interpolation.name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** CenterCrop's square side. */
   public record Size(Integer size) {
     public Size {
       Checks.positive("size", size == null ? 0 : size);

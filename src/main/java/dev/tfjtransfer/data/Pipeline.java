@@ -1,5 +1,6 @@
 package dev.tfjtransfer.data;
 
+import dev.tfjtransfer.zoo.EvalPreset;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -14,7 +15,16 @@ public record Pipeline(List<ImageTransform> steps, Normalization normalization, 
 
   /** The tutorial's validation pipeline: Resize(256), CenterCrop(224), ImageNet Normalize. */
   public static Pipeline imagenetEval() {
-    return new Pipeline(List.of(Transforms.resizeShorter(256), Transforms.centerCrop(224)), Normalization.IMAGENET, 224);
+    return imagenetEval(EvalPreset.IMAGENET_224);
+  }
+
+  /**
+   * The eval transforms of published weights ({@code weights.transforms()}): Resize(resize,
+   * interpolation), CenterCrop(crop), Normalize.
+   */
+  public static Pipeline imagenetEval(EvalPreset preset) {
+    return new Pipeline(List.of(Transforms.resizeShorter(preset.resizeSize(), preset.interpolation()),
+        Transforms.centerCrop(preset.cropSize())), preset.normalization(), preset.cropSize());
   }
 
   /** The tutorial's training pipeline: RandomResizedCrop(224), RandomHorizontalFlip, Normalize. */

@@ -2,13 +2,21 @@ package dev.tfjtransfer.data;
 
 /**
  * torchvision's geometric transforms on PIL images, with torchvision 0.14's size arithmetic and
- * PIL's bilinear resampling ({@link PilBilinear}).
+ * PIL's resampling ({@link PilResample}).
  */
 public final class Transforms {
   private Transforms() {}
 
-  /** {@code Resize(size)}: the shorter side becomes {@code size}, the longer keeps the aspect ratio (truncated). */
+  /** {@code Resize(size)}, bilinear. */
   public static ImageTransform resizeShorter(int size) {
+    return resizeShorter(size, Interpolation.BILINEAR);
+  }
+
+  /**
+   * {@code Resize(size, interpolation)}: the shorter side becomes {@code size}, the longer keeps the
+   * aspect ratio (truncated).
+   */
+  public static ImageTransform resizeShorter(int size, Interpolation interpolation) {
     requirePositive("size", size);
     return (image, random) -> {
       int w = image.width();
@@ -19,7 +27,8 @@ public final class Transforms {
         return image;
       }
       int newLong = (int) ((double) ((long) size * longSide) / shortSide);
-      return w <= h ? PilBilinear.resize(image, size, newLong) : PilBilinear.resize(image, newLong, size);
+      return w <= h ? PilResample.resize(image, size, newLong, interpolation)
+          : PilResample.resize(image, newLong, size, interpolation);
     };
   }
 
@@ -27,7 +36,7 @@ public final class Transforms {
   public static ImageTransform resize(int height, int width) {
     requirePositive("height", height);
     requirePositive("width", width);
-    return (image, random) -> PilBilinear.resize(image, width, height);
+    return (image, random) -> PilResample.resize(image, width, height, Interpolation.BILINEAR);
   }
 
   /**
@@ -66,7 +75,8 @@ public final class Transforms {
     }
     return ImageTransform.random((image, random) -> {
       int[] box = randomCropBox(image.width(), image.height(), minScale, maxScale, minRatio, maxRatio, random);
-      return PilBilinear.resize(crop(image, box[0], box[1], box[2], box[3]), size, size);
+      return PilResample.resize(crop(image, box[0], box[1], box[2], box[3]), size, size,
+          Interpolation.BILINEAR);
     });
   }
 

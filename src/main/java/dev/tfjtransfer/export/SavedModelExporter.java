@@ -1,12 +1,12 @@
 package dev.tfjtransfer.export;
 
-import dev.tfjtransfer.data.Normalization;
 import dev.tfjtransfer.nn.LoadMode;
 import dev.tfjtransfer.nn.Mode;
 import dev.tfjtransfer.nn.BatchNormPolicy;
 import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.nn.SessionOptions;
 import dev.tfjtransfer.weights.StateDict;
+import dev.tfjtransfer.zoo.EvalPreset;
 import dev.tfjtransfer.zoo.HeadSpec;
 import dev.tfjtransfer.zoo.ModelZoo;
 import dev.tfjtransfer.util.Directories;
@@ -74,13 +74,18 @@ public final class SavedModelExporter {
 
   /** What to export. */
   public record Spec(String architecture, HeadSpec head, StateDict weights, List<String> classNames,
-      Normalization normalization, int imageSize) {
+      EvalPreset eval) {
     public Spec {
       classNames = List.copyOf(classNames);
       if (classNames.size() != head.numClasses()) {
         throw new IllegalArgumentException(classNames.size() + " class names for a " + head.numClasses()
             + "-class head");
       }
+    }
+
+    /** The model's input side: the preset's crop. */
+    public int imageSize() {
+      return eval.cropSize();
     }
   }
 
@@ -180,16 +185,17 @@ public final class SavedModelExporter {
 
   /**
    * {@value #BYTES_SIGNATURE} and {@value #FEATURES_SIGNATURE}: encoded JPEG/PNG images (string [-1],
-   * TF Serving's REST API takes them as {"b64": ...}), decoded, resized (shorter side to 256/224 of
-   * the crop) and centre-cropped in the graph; the second signature reads the head's input from the
-   * same ops, so features and classes come from one backbone pass.
+   * TF Serving's REST API takes them as {"b64": ...}), decoded, resized (shorter side, the preset's
+   * size and filter) and centre-cropped in the graph; the second signature reads the head's input
+   * from the same ops, so features and classes come from one backbone pass.
    */
   static List<Signature> buildBytesGraph(Model model, Spec spec) {
     Ops tf = model.tf().withSubScope("serving_bytes");
     int crop = spec.imageSize();
     Placeholder<TString> bytes = tf.withName("image_bytes").placeholder(TString.class,
         Placeholder.shape(Shape.of(Shape.UNKNOWN_SIZE)));
-    Operand<TFloat32> images = EncodedImages.preprocess(tf, bytes, crop * 256 / 224, crop);
+    Operand<TFloat32> images = EncodedImages.preprocess(tf, bytes, spec.eval().resizeSize(), crop,
+        spec.eval().interpolation());
     Outputs outputs = classify(tf, model, spec, images,
         Signature.builder().key(BYTES_SIGNATURE).input("image_bytes", bytes));
     Signature features = Signature.builder().key(FEATURES_SIGNATURE).methodName(PREDICT_METHOD)
@@ -204,8 +210,8 @@ public final class SavedModelExporter {
 
   private static Outputs classify(Ops tf, Model model, Spec spec, Operand<TFloat32> images,
       Signature.Builder signature) {
-    float[] mean = spec.normalization().mean();
-    float[] std = spec.normalization().std();
+    float[] mean = spec.eval().normalization().mean();
+    float[] std = spec.eval().normalization().std();
     float[] scale = new float[3];
     float[] shift = new float[3];
     for (int c = 0; c < 3; c++) {

@@ -3,6 +3,7 @@ package dev.tfjtransfer.infer;
 import dev.tfjtransfer.data.Pipeline;
 import dev.tfjtransfer.data.RgbImage;
 import dev.tfjtransfer.nn.Model;
+import dev.tfjtransfer.zoo.ModelZoo;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -10,7 +11,8 @@ import java.util.SplittableRandom;
 
 /**
  * Classifies images with a model in inference mode, after a deterministic preprocessing pipeline
- * (by default the tutorial's Resize 256, CenterCrop 224, ImageNet Normalize).
+ * (by default the eval transforms of the architecture's published weights, {@link
+ * dev.tfjtransfer.zoo.Architecture#eval()}).
  */
 public final class Predictor {
   private final Model model;
@@ -32,8 +34,9 @@ public final class Predictor {
     this.batchSize = batchSize;
   }
 
+  /** With the eval transforms of the model's zoo architecture. */
   public Predictor(Model model) {
-    this(model, Pipeline.imagenetEval(), 16);
+    this(model, Pipeline.imagenetEval(ModelZoo.architecture(model.architecture()).eval()), 16);
   }
 
   public List<Prediction> predict(List<RgbImage> images) {

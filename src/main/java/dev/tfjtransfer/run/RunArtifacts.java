@@ -2,11 +2,14 @@ package dev.tfjtransfer.run;
 
 import dev.tfjtransfer.config.ConfigLoader;
 import dev.tfjtransfer.config.RunConfig;
+import dev.tfjtransfer.config.TransformConfig;
 import dev.tfjtransfer.config.TransformConfigs;
 import dev.tfjtransfer.data.Normalization;
 import dev.tfjtransfer.data.Pipeline;
 import dev.tfjtransfer.weights.StateDict;
+import dev.tfjtransfer.zoo.EvalPreset;
 import dev.tfjtransfer.zoo.HeadSpec;
+import dev.tfjtransfer.zoo.ModelZoo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,10 +17,11 @@ import java.util.List;
 
 /**
  * What a finished run directory gives to {@code predict} and {@code export}: the architecture and
- * head from its config, the best weights, the class names, and the validation preprocessing.
+ * head from its config, the best weights, the class names, and the validation preprocessing, as a
+ * pipeline and as the eval preset an exported graph runs.
  */
 public record RunArtifacts(String architecture, HeadSpec head, StateDict weights, List<String> classNames,
-    Normalization normalization, Pipeline evalPipeline) {
+    Pipeline evalPipeline, EvalPreset evalPreset) {
 
   public static RunArtifacts load(Path runDir) throws IOException {
     for (String file : List.of("config.yaml", "class_names.txt", Checkpoints.BEST)) {
@@ -34,8 +38,23 @@ public record RunArtifacts(String architecture, HeadSpec head, StateDict weights
     HeadSpec head = h.type().equals("mlp") ? HeadSpec.mlp(classes.size(), h.pool(), h.hidden(), h.dropout().floatValue())
         : HeadSpec.linear(classes.size());
     Normalization normalization = RunData.normalization(config.data().normalize());
-    Pipeline eval = new Pipeline(TransformConfigs.toTransforms(config.data().valTransforms()), normalization,
-        TransformConfigs.outputSize(config.data().valTransforms()));
-    return new RunArtifacts(config.model().arch(), head, weights, classes, normalization, eval);
+    List<TransformConfig> val = config.data().valTransforms();
+    Pipeline eval = new Pipeline(TransformConfigs.toTransforms(val), normalization, TransformConfigs.outputSize(val));
+    return new RunArtifacts(config.model().arch(), head, weights, classes, eval,
+        evalPreset(val, normalization, ModelZoo.architecture(config.model().arch()).eval()));
+  }
+
+  /**
+   * The val transforms as Resize + CenterCrop; other val transforms have no graph form, so the
+   * export resizes as the architecture's preset does, scaled to their output size.
+   */
+  private static EvalPreset evalPreset(List<TransformConfig> val, Normalization normalization, EvalPreset preset) {
+    if (val.size() == 2 && val.get(0).resize() != null && val.get(1).centerCrop() != null) {
+      return new EvalPreset(val.get(0).resize().size(), val.get(1).centerCrop().size(),
+          val.get(0).resize().filter(), normalization);
+    }
+    int crop = TransformConfigs.outputSize(val);
+    int resize = Math.round((float) crop * preset.resizeSize() / preset.cropSize());
+    return new EvalPreset(resize, crop, preset.interpolation(), normalization);
   }
 }

@@ -207,13 +207,13 @@ public final class TrainingRun {
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** data.normalize if set, else what the weights record (Keras' caffe mean), else ImageNet's. */
+  /** data.normalize if set, else what the weights record (Keras' caffe mean), else the architecture's preset. */
   private Normalization resolveNormalization(StateDict weights) {
     if (config.data().normalize() != null) {
       return RunData.normalization(config.data().normalize());
     }
-    return weights == null ? Normalization.IMAGENET
-        : Normalization.fromMetadata(weights.metadata()).orElse(Normalization.IMAGENET);
+    Normalization preset = ModelZoo.architecture(config.model().arch()).eval().normalization();
+    return weights == null ? preset : Normalization.fromMetadata(weights.metadata()).orElse(preset);
   }
 
   private Model buildModel(RunData data, StateDict weights) throws IOException {

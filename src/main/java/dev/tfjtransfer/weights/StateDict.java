@@ -100,14 +100,16 @@ public final class StateDict {
       if (n >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
         return TORCH_ZIP;
       }
+      // before the pickle check: a safetensors header length such as 0x280 starts with 0x80 0x02,
+      // while a legacy torch file has its magic number (no '{') at byte 8
+      if (n >= 9 && head[8] == '{') {
+        return SAFETENSORS;
+      }
       if (n >= 2 && (head[0] & 0xff) == 0x80 && head[1] >= 2) {
         return TORCH_LEGACY;
       }
       if (KerasH5.isHdf5(head, n)) {
         return KERAS_H5;
-      }
-      if (n >= 9 && head[8] == '{') {
-        return SAFETENSORS;
       }
       throw new InvalidWeightsFileException(file, "not a safetensors file, PyTorch zip archive, PyTorch pickle or Keras .h5"
           + " (first bytes " + hex(head, n) + ")");

@@ -18,4 +18,9 @@ public record EvalPreset(int resizeSize, int cropSize, Interpolation interpolati
           + ", crop=" + cropSize);
     }
   }
+
+  /** The same sizes and filter with other statistics (e.g. the caffe mean Keras weights record). */
+  public EvalPreset withNormalization(Normalization next) {
+    return new EvalPreset(resizeSize, cropSize, interpolation, next);
+  }
 }

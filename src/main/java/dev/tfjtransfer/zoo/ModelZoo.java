@@ -18,8 +18,6 @@ public final class ModelZoo {
   /** The layer whose output is the head's input in every architecture (cached or extracted features). */
   public static final String HEAD_INPUT = "flatten";
 
-  /** ImageNet input size the zoo builds for unless told otherwise. */
-  public static final int DEFAULT_IMAGE_SIZE = 224;
 
   private static final String TORCHVISION = "https://download.pytorch.org/models/";
   private static final Function<HeadSpec, String> FC = head -> "fc";
@@ -47,8 +45,10 @@ public final class ModelZoo {
 
   private ModelZoo() {}
 
+  /** The model for inputs of its eval preset's crop size (224 for most, 600 for efficientnet_b7). */
   public static Model create(String architecture, HeadSpec head) {
-    return create(architecture, head, DEFAULT_IMAGE_SIZE, DEFAULT_IMAGE_SIZE, SessionOptions.defaults());
+    int size = architecture(architecture).eval().cropSize();
+    return create(architecture, head, size, size, SessionOptions.defaults());
   }
 
   public static Model create(String architecture, HeadSpec head, long height, long width, SessionOptions options) {

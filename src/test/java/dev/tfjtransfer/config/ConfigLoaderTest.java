@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tfjtransfer.TorchReferences;
+import dev.tfjtransfer.data.Interpolation;
+import dev.tfjtransfer.zoo.EvalPreset;
+import dev.tfjtransfer.zoo.ModelZoo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,8 +38,38 @@ class ConfigLoaderTest {
     ConfigException e = fails("stages:\n  - epochs: 0\n");
     assertTrue(e.getMessage().contains("stages[].epochs must be in [1.0, 100000.0]; received: 0"), e.getMessage());
     ConfigException arch = fails("model:\n  arch: resnet19\n");
-    assertTrue(arch.getMessage().contains("model.arch must be one of vgg16, resnet18, resnet34, resnet50, resnet50_keras; received:"
-        + " resnet19"), arch.getMessage());
+    assertTrue(arch.getMessage().contains("model.arch must be one of " + String.join(", ", ModelZoo.ARCHITECTURES)
+        + "; received: resnet19"), arch.getMessage());
+  }
+
+  @Test
+  void unsetTransformsFollowTheArchitecturesEvalPreset() {
+    for (String arch : ModelZoo.ARCHITECTURES) {
+      EvalPreset preset = ModelZoo.architecture(arch).eval();
+      RunConfig config = ConfigLoader.parse("model:\n  arch: " + arch + "\n", "cfg.yaml", List.of());
+      // the resolved config a run directory records reads back to the same transforms
+      RunConfig resolved = ConfigLoader.parse(ConfigLoader.toYaml(config), "config.yaml", List.of());
+      for (RunConfig c : List.of(config, resolved)) {
+        List<TransformConfig> val = c.data().valTransforms();
+        assertEquals(2, val.size(), arch);
+        assertEquals(preset.resizeSize(), val.get(0).resize().size(), arch);
+        assertEquals(preset.interpolation(), val.get(0).resize().filter(), arch);
+        assertEquals(preset.cropSize(), val.get(1).centerCrop().size(), arch);
+        assertEquals(preset.cropSize(), c.data().trainTransforms().get(0).randomResizedCrop().size(), arch);
+      }
+    }
+  }
+
+  @Test
+  void resizeInterpolationIsReadAndChecked() {
+    RunConfig config = ConfigLoader.parse("data:\n  val_transforms:\n    - resize: {size: 320, interpolation: bicubic}\n"
+        + "    - center_crop: {size: 300}\n", "cfg.yaml", List.of());
+    assertEquals(Interpolation.BICUBIC, config.data().valTransforms().get(0).resize().filter());
+    assertEquals(Interpolation.BILINEAR, ConfigLoader.parse("data:\n  val_transforms:\n    - resize: {size: 256}\n",
+        "cfg.yaml", List.of()).data().valTransforms().get(0).resize().filter());
+    ConfigException e = fails("data:\n  val_transforms:\n    - resize: {size: 320, interpolation: lanczos}\n");
+    assertTrue(e.getMessage().contains("resize.interpolation must be one of bilinear, bicubic; received: lanczos"),
+        e.getMessage());
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tfjtransfer.TorchReferences;
 import dev.tfjtransfer.weights.HostTensor;
 import dev.tfjtransfer.weights.StateDict;
+import dev.tfjtransfer.zoo.EvalPreset;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -14,8 +15,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The validation pipeline against torchvision + PIL on JPEG and PNG files of several sizes and
- * modes. Errors are in pixel units (x 255 x std). PNG decoding is lossless, so PNG cases check the
+ * The validation pipeline (bilinear, and bicubic as EfficientNet's weights use it) against
+ * torchvision + PIL on JPEG and PNG files of several sizes and modes. Errors are in pixel units (x 255 x std). PNG decoding is lossless, so PNG cases check the
  * PIL-exact resampling on identical pixels; JPEG cases add the decoder difference, reported apart.
  */
 class TorchvisionTransformParityTest {
@@ -55,6 +56,49 @@ class TorchvisionTransformParityTest {
     if (file.endsWith(".png")) {
       assertTrue(decodeError[0] == 0 && error[0] < 0.01, file + ": lossless input must resample exactly like PIL");
     }
+  }
+
+  @ParameterizedTest
+  @MethodSource("images")
+  void bicubicResizeEqualsPil(String file) {
+    String stem = file.substring(0, file.lastIndexOf('.'));
+    // PIL's own decoded pixels, so only the resampling is compared
+    HostTensor decoded = expected.get(stem + ".decoded");
+    RgbImage image = fromPixels(decoded);
+    for (int size : new int[] {97, 300, 600}) {
+      RgbImage resized = Transforms.resizeShorter(size, Interpolation.BICUBIC).apply(image, null);
+      HostTensor reference = expected.get(stem + ".bicubic" + size);
+      assertEquals(reference.shape()[0], resized.height(), file + " height at " + size);
+      assertEquals(reference.shape()[1], resized.width(), file + " width at " + size);
+      double[] error = pixelError(resized, reference.floats());
+      assertTrue(error[0] == 0, file + " bicubic " + size + ": max " + error[0] + ", mean " + error[1]
+          + " levels from PIL");
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("images")
+  void bicubicEvalPipelineMatchesTorchvision(String file) throws Exception {
+    String stem = file.substring(0, file.lastIndexOf('.'));
+    Pipeline pipeline = Pipeline.imagenetEval(new EvalPreset(320, 300, Interpolation.BICUBIC,
+        Normalization.IMAGENET));
+    float[] actual = new float[pipeline.floatsPerImage()];
+    pipeline.apply(ImageDecoder.decode(refs.resolve(file)), new SplittableRandom(0), actual, 0);
+    double[] error = normalizedError(actual, expected.get(stem + ".eval_bicubic").floats(),
+        Normalization.IMAGENET.std(), 300, 300);
+    assertTrue(error[0] <= 2.0 && error[1] <= 0.5, file + ": max " + error[0] + ", mean " + error[1]);
+    if (file.endsWith(".png")) {
+      assertTrue(error[0] < 0.01, file + ": lossless input must resample exactly like PIL; max " + error[0]);
+    }
+  }
+
+  private static RgbImage fromPixels(HostTensor hwc) {
+    float[] values = hwc.floats();
+    byte[] pixels = new byte[values.length];
+    for (int i = 0; i < values.length; i++) {
+      pixels[i] = (byte) Math.round(values[i]);
+    }
+    return new RgbImage((int) hwc.shape()[1], (int) hwc.shape()[0], pixels);
   }
 
   /** Max and mean absolute difference of decoded pixels (HWC floats 0..255). */

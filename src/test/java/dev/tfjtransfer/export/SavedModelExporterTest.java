@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tfjtransfer.Arrays4d;
+import dev.tfjtransfer.data.Interpolation;
 import dev.tfjtransfer.data.Normalization;
 import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.nn.SessionOptions;
 import dev.tfjtransfer.weights.HostTensor;
 import dev.tfjtransfer.weights.Safetensors;
 import dev.tfjtransfer.weights.StateDict;
+import dev.tfjtransfer.zoo.EvalPreset;
 import dev.tfjtransfer.zoo.HeadSpec;
 import dev.tfjtransfer.zoo.ModelZoo;
 import java.io.InputStream;
@@ -51,7 +53,8 @@ class SavedModelExporterTest {
   }
 
   private static SavedModelExporter.Spec spec() {
-    return new SavedModelExporter.Spec("resnet18", HeadSpec.linear(3), weights, CLASSES, Normalization.IMAGENET, SIZE);
+    return new SavedModelExporter.Spec("resnet18", HeadSpec.linear(3), weights, CLASSES,
+        new EvalPreset(SIZE * 256 / 224, SIZE, Interpolation.BILINEAR, Normalization.IMAGENET));
   }
 
   @Test
@@ -79,7 +82,7 @@ class SavedModelExporterTest {
     });
     Path model = dir.resolve("failing/models/broken");
     SavedModelExporter.Spec spec = new SavedModelExporter.Spec("resnet18", HeadSpec.linear(3), incomplete, CLASSES,
-        Normalization.IMAGENET, SIZE);
+        spec().eval());
     Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
         () -> SavedModelExporter.export(spec, model));
     assertTrue(e.getMessage().contains("fc.bias"), e.getMessage());

@@ -46,6 +46,24 @@ class SafetensorsTest {
   }
 
   @Test
+  void headerLengthThatLooksLikeAPickleProtocolIsStillSafetensors() throws Exception {
+    // a header of 0x280 bytes starts the file with 0x80 0x02, the first bytes of a legacy torch pickle
+    StateDict state = new StateDict();
+    state.put("fc.bias", HostTensor.ofFloats(new long[] {3}, ramp(3)));
+    state.metadata().put("note", "");
+    Path file = dir.resolve("w.safetensors");
+    Safetensors.write(state, file);
+    ByteBuffer raw = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+    int json = new String(raw.array(), 8, (int) raw.getLong(0), StandardCharsets.UTF_8).stripTrailing().length();
+    state.metadata().put("note", "x".repeat(0x280 - json));
+    Safetensors.write(state, file);
+    byte[] head = Files.readAllBytes(file);
+    assertEquals(0x80, head[0] & 0xff);
+    assertEquals(0x02, head[1]);
+    assertArrayEquals(ramp(3), StateDict.read(file).get("fc.bias").floats());
+  }
+
+  @Test
   void writingLeavesNoTemporaryFileAndReplacesAtomically() throws Exception {
     Path file = dir.resolve("w.safetensors");
     StateDict first = new StateDict();

@@ -50,7 +50,7 @@ final class DemoExport {
     RunArtifacts artifacts = RunArtifacts.load(run);
     savedModels = dir.resolve("savedmodels");
     version = SavedModelExporter.export(new SavedModelExporter.Spec(artifacts.architecture(), artifacts.head(),
-        artifacts.weights(), artifacts.classNames(), artifacts.normalization(), artifacts.evalPipeline().size()),
+        artifacts.weights(), artifacts.classNames(), artifacts.evalPreset()),
         savedModels.resolve("demo"));
     long start = System.nanoTime();
     spark = SparkSession.builder().master("local[2]").appName("tfj-transfer tests")

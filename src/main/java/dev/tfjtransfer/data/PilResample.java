@@ -1,22 +1,25 @@
 package dev.tfjtransfer.data;
 
 /**
- * PIL's {@code Image.resize(size, BILINEAR)} re-implemented bit for bit (Pillow's Resample.c): a
- * triangle filter whose support widens with the downscale factor (so downscaling antialiases),
- * 22-bit fixed-point coefficients, a horizontal pass then a vertical pass, each rounded to 8 bits.
- * torchvision's Resize on PIL images is exactly this call.
+ * PIL's {@code Image.resize(size, BILINEAR | BICUBIC)} re-implemented bit for bit (Pillow's
+ * Resample.c): a separable filter (triangle, or Keys' cubic with a = -0.5) whose support widens
+ * with the downscale factor (so downscaling antialiases), 22-bit fixed-point coefficients, a
+ * horizontal pass then a vertical pass, each rounded and clipped to 8 bits. torchvision's Resize
+ * on PIL images is exactly this call.
  */
-public final class PilBilinear {
+public final class PilResample {
   private static final int PRECISION_BITS = 32 - 8 - 2;
+  private static final double CUBIC_A = -0.5;
 
-  private PilBilinear() {}
+  private PilResample() {}
 
   /** Resamples the box (x0, y0)-(x1, y1) of {@code in} to {@code outWidth x outHeight}. */
-  public static RgbImage resize(RgbImage in, int outWidth, int outHeight, double x0, double y0, double x1, double y1) {
+  public static RgbImage resize(RgbImage in, int outWidth, int outHeight, double x0, double y0, double x1, double y1,
+      Interpolation filter) {
     boolean horizontal = outWidth != in.width() || x0 != 0 || x1 != outWidth;
     boolean vertical = outHeight != in.height() || y0 != 0 || y1 != outHeight;
-    Coefficients cols = Coefficients.of(in.width(), x0, x1, outWidth);
-    Coefficients rows = Coefficients.of(in.height(), y0, y1, outHeight);
+    Coefficients cols = Coefficients.of(in.width(), x0, x1, outWidth, filter);
+    Coefficients rows = Coefficients.of(in.height(), y0, y1, outHeight, filter);
     RgbImage image = in;
     int rowOffset = 0;
     if (horizontal) {
@@ -32,8 +35,8 @@ public final class PilBilinear {
     return image;
   }
 
-  public static RgbImage resize(RgbImage in, int outWidth, int outHeight) {
-    return resize(in, outWidth, outHeight, 0, 0, in.width(), in.height());
+  public static RgbImage resize(RgbImage in, int outWidth, int outHeight, Interpolation filter) {
+    return resize(in, outWidth, outHeight, 0, 0, in.width(), in.height(), filter);
   }
 
   private static RgbImage horizontalPass(RgbImage in, Coefficients k, int firstRow, int rowCount) {
@@ -108,10 +111,10 @@ public final class PilBilinear {
       this.weights = new int[outSize * size];
     }
 
-    static Coefficients of(int inSize, double in0, double in1, int outSize) {
+    static Coefficients of(int inSize, double in0, double in1, int outSize, Interpolation filter) {
       double scale = (in1 - in0) / outSize;
       double filterScale = Math.max(scale, 1.0);
-      double support = 1.0 * filterScale;
+      double support = support(filter) * filterScale;
       int size = (int) Math.ceil(support) * 2 + 1;
       Coefficients c = new Coefficients(size, outSize);
       double[] k = new double[size];
@@ -122,7 +125,7 @@ public final class PilBilinear {
         int xmax = Math.min((int) (center + support + 0.5), inSize) - xmin;
         double ww = 0;
         for (int x = 0; x < xmax; x++) {
-          double w = triangle((x + xmin - center + 0.5) * ss);
+          double w = kernel(filter, (x + xmin - center + 0.5) * ss);
           k[x] = w;
           ww += w;
         }
@@ -137,9 +140,21 @@ public final class PilBilinear {
       return c;
     }
 
-    private static double triangle(double x) {
+    private static double support(Interpolation filter) {
+      return switch (filter) {
+        case BILINEAR -> 1.0;
+        case BICUBIC -> 2.0;
+      };
+    }
+
+    private static double kernel(Interpolation filter, double x) {
       double a = Math.abs(x);
-      return a < 1.0 ? 1.0 - a : 0.0;
+      return switch (filter) {
+        case BILINEAR -> a < 1.0 ? 1.0 - a : 0.0;
+        // Keys' cubic convolution with PIL's a = -0.5
+        case BICUBIC -> a < 1.0 ? ((CUBIC_A + 2.0) * a - (CUBIC_A + 3.0)) * a * a + 1
+            : a < 2.0 ? (((a - 5) * a + 8) * a - 4) * CUBIC_A : 0.0;
+      };
     }
   }
 }

@@ -1,0 +1,145 @@
+package dev.tfjtransfer.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tfjtransfer.TorchReferences;
+import dev.tfjtransfer.data.ImageDecoder;
+import dev.tfjtransfer.data.Pipeline;
+import dev.tfjtransfer.weights.HostTensor;
+import dev.tfjtransfer.weights.StateDict;
+import dev.tfjtransfer.zoo.Architecture;
+import dev.tfjtransfer.zoo.ModelZoo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every torchvision row of ModelZoo's table, end to end as a user runs it: a {@code .pth} torch
+ * wrote from a randomly initialised model (random BatchNorm statistics, LayerNorm affines, layer
+ * scales), {@code convert} to safetensors, then {@code predict --arch A --weights W --output-logits}
+ * with the architecture's own default transforms, against torchvision's
+ * {@code model(weights.transforms()(image))} (make_zoo_logits.py). The first row of each family is
+ * written in torch's legacy pickle format, the others as zip archives. Images are odd-sized JPEG
+ * and PNG; the largest models see one small image to keep the suite short.
+ */
+class ModelZooParityTest {
+  private static final String SCRIPT = "make_zoo_logits.py";
+  private static final List<String> ALL_IMAGES = List.of("a_wide.jpg", "b_tall.png", "c_small.png");
+  private static final String SHARED_SMALL_IMAGE = "c_small.png";
+  private static final double TOLERANCE = 1e-4;
+  private static Path refs;
+
+  @TempDir
+  Path work;
+
+  @BeforeAll
+  static void torchReferences() throws Exception {
+    List<String> missing = new ArrayList<>();
+    Set<String> families = new HashSet<>();
+    Path out = TorchReferences.projectDir().resolve("target/zoo-logits");
+    for (String name : architectures().toList()) {
+      String format = families.add(ModelZoo.architecture(name).family()) ? "legacy" : "zip";
+      if (!TorchReferences.isFresh(out.resolve(name + ".safetensors"), SCRIPT)) {
+        missing.add(name + "=" + format);
+      }
+    }
+    refs = missing.isEmpty() && Files.isDirectory(out.resolve("images")) ? out
+        : TorchReferences.run(SCRIPT, "zoo-logits", missing);
+  }
+
+  static Stream<String> architectures() {
+    return ModelZoo.ARCHITECTURES.stream().filter(name -> !name.equals(ModelZooTableTest.KERAS_ONLY));
+  }
+
+  @ParameterizedTest
+  @MethodSource("architectures")
+  void convertThenPredictGivesTorchvisionsLogits(String name) throws Exception {
+    Path missing = refs.resolve(name + ".missing");
+    if (Files.exists(missing)) {
+      fail(name + ": " + Files.readString(missing).strip());
+    }
+    Architecture row = ModelZoo.architecture(name);
+    StateDict expected = StateDict.read(refs.resolve(name + ".safetensors"));
+    List<String> images = isLarge(row) ? List.of(SHARED_SMALL_IMAGE) : ALL_IMAGES;
+    Path imageDir = Files.createDirectories(work.resolve("images"));
+    for (String image : images) {
+      Files.copy(refs.resolve("images").resolve(image), imageDir.resolve(image));
+    }
+
+    // the same preprocessed tensor first, so a transform difference is not taken for a model one
+    Pipeline pipeline = Pipeline.imagenetEval(row.eval());
+    for (String image : images) {
+      float[] actual = new float[pipeline.floatsPerImage()];
+      pipeline.apply(ImageDecoder.decode(imageDir.resolve(image)), new SplittableRandom(0), actual, 0);
+      float[] reference = expected.get("input." + stem(image)).floats();
+      double levels = maxLevelDifference(actual, reference, row.eval().normalization().std(), pipeline.size());
+      assertTrue(levels <= 1.0, name + " " + image + ": eval transforms differ from torchvision's by " + levels
+          + " levels");
+    }
+
+    Path weights = work.resolve(name + ".safetensors");
+    CliRun convert = CliRun.of("convert", "--in", refs.resolve(name + ".pth").toString(), "--out", weights.toString());
+    assertEquals(0, convert.exitCode(), name + " convert: " + convert.err());
+    CliRun predict = CliRun.of("predict", "--arch", name, "--weights", weights.toString(), "--images",
+        imageDir.toString(), "--top", "1", "--output-logits");
+    assertEquals(0, predict.exitCode(), name + " predict: " + predict.err());
+    String[] lines = predict.out().strip().split("\n");
+    assertEquals(images.size(), lines.length, predict.out());
+    for (int i = 0; i < lines.length; i++) {
+      JsonNode line = new ObjectMapper().readTree(lines[i]);
+      String image = line.get("file").asText();
+      assertEquals(images.get(i), image);
+      float[] torch = expected.get("logits." + stem(image)).floats();
+      JsonNode logits = line.get("logits");
+      assertEquals(torch.length, logits.size(), name + ": number of logits");
+      double maxLogit = 0;
+      double maxDiff = 0;
+      int torchArgmax = 0;
+      for (int k = 0; k < torch.length; k++) {
+        maxLogit = Math.max(maxLogit, Math.abs(torch[k]));
+        maxDiff = Math.max(maxDiff, Math.abs(logits.get(k).asDouble() - torch[k]));
+        torchArgmax = torch[k] > torch[torchArgmax] ? k : torchArgmax;
+      }
+      double bound = TOLERANCE * maxLogit;
+      System.out.printf("%s %s: max |diff| / max |logit| = %.2e%n", name, image, maxDiff / maxLogit);
+      assertTrue(maxDiff <= bound, name + " " + image + ": max |diff| " + maxDiff + " > " + bound);
+      int javaArgmax = line.get("top").get(0).get("index").asInt();
+      // the same class, unless torch's top two are closer than the tolerance
+      assertTrue(javaArgmax == torchArgmax || torch[torchArgmax] - torch[javaArgmax] <= 2 * bound,
+          name + " " + image + ": argmax " + javaArgmax + " vs torchvision's " + torchArgmax);
+    }
+  }
+
+  /** Models whose forward passes dominate the suite's time: one image instead of three. */
+  private static boolean isLarge(Architecture row) {
+    return row.parameters() > 60_000_000L || row.eval().cropSize() > 300;
+  }
+
+  private static String stem(String file) {
+    return file.substring(0, file.lastIndexOf('.'));
+  }
+
+  /** Max difference of HWC normalized floats from torch's CHW tensor, in 0..255 pixel levels. */
+  private static double maxLevelDifference(float[] hwc, float[] chw, float[] std, int size) {
+    double max = 0;
+    for (int c = 0; c < 3; c++) {
+      for (int p = 0; p < size * size; p++) {
+        max = Math.max(max, Math.abs(hwc[p * 3 + c] - chw[c * size * size + p]) * std[c] * 255);
+      }
+    }
+    return max;
+  }
+}
