@@ -12,6 +12,9 @@ import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.nn.SessionOptions;
 import dev.tfjtransfer.train.Callback;
 import dev.tfjtransfer.train.EpochMetrics;
+import dev.tfjtransfer.train.FineTune;
+import dev.tfjtransfer.train.TrainingSetup;
+import dev.tfjtransfer.data.ClassWeights;
 import dev.tfjtransfer.train.FreezeSpec;
 import dev.tfjtransfer.train.History;
 import dev.tfjtransfer.train.Trainer;
@@ -133,30 +136,31 @@ public final class TrainingRun {
       List<Callback> callbacks = callbacks(data, history);
       callbacks.add(tensorBoard);
       trainingStarted = true;
-      for (int s = 0; s < config.stages().size(); s++) {
-        RunConfig.StageConfig stage = config.stages().get(s);
-        applyFreezing(model, stage);
+      List<Phase> phases = phases(model, data);
+      for (int s = 0; s < phases.size(); s++) {
+        Phase phase = phases.get(s);
+        phase.freezing().run();
         if (s < firstStage) {
           continue;
         }
-        trainer.compile(StageSetups.of(stage, batchNormPolicy()), s > 0 && stage.keepOptimizerState());
-        int epochs = stage.epochs();
+        trainer.compile(phase.setup(), phase.keepOptimizerState());
+        int epochs = phase.epochs();
         if (resume != null && s == firstStage) {
           TrainerState saved = resume.state();
           Checkpoints.restore(runDir, trainer, saved);
           JavaHeap.releaseAfterWeightLoading();
           epochs -= saved.stageEpoch();
           out.printf(Locale.ROOT, "restored epoch %d (stage %s, %d of its %d epochs done)%n", saved.epochsDone(),
-              stage.name(), saved.stageEpoch(), stage.epochs());
+              phase.name(), saved.stageEpoch(), phase.epochs());
         }
         if (epochs <= 0) {
           continue;
         }
-        out.printf(Locale.ROOT, "stage %d/%d '%s': %d epochs, %d trainable tensors%n", s + 1, config.stages().size(),
-            stage.name(), epochs, model.trainableWeights().size());
+        out.printf(Locale.ROOT, "stage %d/%d '%s': %d epochs, %d trainable tensors%n", s + 1, phases.size(),
+            phase.name(), epochs, model.trainableWeights().size());
         History stageHistory = data.isFeatures() ? trainer.fitOnFeatures(data.train(), data.val(), epochs, callbacks,
             false)
-            : stage.cacheFeatures() ? trainer.fitOnCachedFeatures(data.train(), data.val(), epochs, callbacks, false)
+            : phase.cacheFeatures() ? trainer.fitOnCachedFeatures(data.train(), data.val(), epochs, callbacks, false)
             : trainer.fit(data.train(), data.val(), epochs, callbacks, false);
         history.addAll(stageHistory.rows());
       }
@@ -174,6 +178,35 @@ public final class TrainingRun {
       }
       return new Outcome(runDir, all, trainer.state().bestValAccuracy(), trainer.state().bestEpoch());
     }
+  }
+
+  /**
+   * One compile-and-fit: a config stage, or one of the two phases a fine_tune stage expands into
+   * (so the resume counter, which counts compiles, points into this list).
+   */
+  private record Phase(String name, int epochs, Runnable freezing, TrainingSetup setup, boolean keepOptimizerState,
+      boolean cacheFeatures) {}
+
+  private List<Phase> phases(Model model, RunData data) {
+    int[] counts = ClassWeights.counts(data.train().dataset());
+    int batches = data.train().batchesPerEpoch();
+    List<Phase> phases = new ArrayList<>();
+    for (RunConfig.StageConfig stage : config.stages()) {
+      TrainingSetup setup = StageSetups.of(stage, batchNormPolicy(), counts, batches);
+      if (!stage.type().equals("fine_tune")) {
+        phases.add(new Phase(stage.name(), stage.epochs(), () -> applyFreezing(model, stage), setup,
+            !phases.isEmpty() && stage.keepOptimizerState(), stage.cacheFeatures()));
+        continue;
+      }
+      for (FineTune.Phase p : StageSetups.fineTune(stage).phases(model, headPrefix(),
+          StageSetups.stepsPerEpoch(stage, batches), setup)) {
+        phases.add(new Phase(stage.name() + "/" + p.name(), p.epochs(), () -> {
+          p.freeze().freeze(model, headPrefix());
+          p.unfreeze().unfreeze(model, headPrefix());
+        }, p.setup(), !phases.isEmpty(), false));
+      }
+    }
+    return phases;
   }
 
   /** Rows of epochs after the checkpoint were computed again by the resumed run: drop the old ones. */

@@ -174,6 +174,30 @@ public final class Trainer {
   }
 
   /**
+   * fastai's {@code fine_tune} in one call: the head alone, then everything with discriminative
+   * learning rates, each phase under one-cycle (see {@link FineTune}). The optimizer state carries
+   * over between the phases.
+   *
+   * @param base the loss, optimizer, BatchNorm policy and recipes (its groups and schedule are replaced)
+   */
+  public History fineTune(DataLoader train, DataLoader val, FineTune fineTune, TrainingSetup base,
+      List<Callback> callbacks, boolean restoreBest) {
+    int steps = Math.max(1, (train.batchesPerEpoch() + base.recipe().accumulationSteps() - 1)
+        / base.recipe().accumulationSteps());
+    History all = new History();
+    for (FineTune.Phase phase : fineTune.phases(model, headPrefix, steps, base)) {
+      freeze(phase.freeze());
+      unfreeze(phase.unfreeze());
+      compile(phase.setup(), true);
+      fit(train, val, phase.epochs(), callbacks, false).rows().forEach(all::add);
+    }
+    if (restoreBest) {
+      restoreBestWeights();
+    }
+    return all;
+  }
+
+  /**
    * {@link #fit} for a frozen backbone (DL4J's featurize): the backbone's output for every
    * training and validation image is computed once, and every epoch trains the head on those
    * cached features. Gives the same weights as {@link #fit} when the backbone is frozen, its
