@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code tfj-transfer} command line: a thin shell over the library's Java API. */
 @Command(name = "tfj-transfer", mixinStandardHelpOptions = true, version = "tfj-transfer 0.1.0",
     description = "Transfer learning of ImageNet CNNs on the JVM with TensorFlow Java.",
-    subcommands = {TrainCommand.class, PredictCommand.class, ConvertCommand.class, SummaryCommand.class,
+    subcommands = {TrainCommand.class, LrFindCommand.class, PredictCommand.class, ConvertCommand.class, SummaryCommand.class,
         DemoDataCommand.class, ExportCommand.class, BenchCommand.class, BenchDataCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec

@@ -13,6 +13,7 @@ import dev.tfjtransfer.nn.SessionOptions;
 import dev.tfjtransfer.train.Callback;
 import dev.tfjtransfer.train.EpochMetrics;
 import dev.tfjtransfer.train.FineTune;
+import dev.tfjtransfer.train.LrFinder;
 import dev.tfjtransfer.train.TrainingSetup;
 import dev.tfjtransfer.data.ClassWeights;
 import dev.tfjtransfer.train.FreezeSpec;
@@ -102,6 +103,34 @@ public final class TrainingRun {
     Checkpoints.Resume resume = Checkpoints.readResume(runDir);
     RunConfig config = ConfigLoader.load(runDir.resolve("config.yaml"), List.of());
     return new TrainingRun(config, runDir, out, interactive).execute(resume);
+  }
+
+  /**
+   * fastai's LR range test ({@link LrFinder}) on the model, data, freezing and first stage the
+   * config describes (its setup, with every group swept together); writes loss against rate to
+   * {@code png}. Nothing else is written: no run directory is created.
+   */
+  public static LrFinder.Result findLearningRate(RunConfig config, LrFinder.Options options, Path png,
+      PrintStream out) throws IOException {
+    TrainingRun run = new TrainingRun(config, null, out, false);
+    StateDict weights = config.model().weights() == null ? null : StateDict.read(Path.of(config.model().weights()));
+    Normalization normalization = run.resolveNormalization(weights);
+    try (RunData data = RunData.open(config.data(), normalization); Model model = run.buildModel(data, weights)) {
+      if (data.isFeatures()) {
+        throw new IllegalArgumentException("lr-find trains on images; data.format features is not supported");
+      }
+      Trainer trainer = new Trainer(model, run.headPrefix(), config.seed());
+      FreezeSpec.of(config.freeze()).freeze(model, run.headPrefix());
+      Phase first = run.phases(model, data).get(0);
+      first.freezing().run();
+      trainer.compile(first.setup(), false);
+      out.printf(Locale.ROOT, "lr-find: %s, stage '%s', %d trainable tensors, %.1e to %.1e over %d batches%n",
+          config.model().arch(), first.name(), model.trainableWeights().size(), options.startLr(), options.endLr(),
+          options.numIt());
+      LrFinder.Result result = trainer.findLearningRate(data.train(), options);
+      LrFinder.plot(result, png);
+      return result;
+    }
   }
 
   /** @param resume what last.safetensors holds when resuming; null for a new run */

@@ -174,6 +174,61 @@ public final class Trainer {
   }
 
   /**
+   * fastai's LR range test on the current setup (see {@link LrFinder}): mock training at
+   * exponentially growing rates on every group. The weights, BatchNorm statistics, optimizer state,
+   * moving average and counters are put back afterwards, exactly.
+   */
+  public LrFinder.Result findLearningRate(DataLoader train, LrFinder.Options options) {
+    if (step == null) {
+      throw new IllegalStateException("call compile before findLearningRate");
+    }
+    model.ensureInitialized();
+    StateDict weights = model.stateDict();
+    StateDict slots = optimizerState.values();
+    StateDict averages = ema == null ? null : ema.values();
+    long averageUpdates = ema == null ? 0 : ema.updates();
+    TrainerState saved = state;
+    List<Double> lrs = new ArrayList<>();
+    List<Double> raw = new ArrayList<>();
+    try {
+      double best = Double.POSITIVE_INFINITY;
+      FeedSource source = FeedSource.images(train);
+      for (int epoch = 1; lrs.size() < options.numIt(); epoch++) {
+        try (FeedSource.FeedEpoch it = source.epoch(epoch)) {
+          while (it.hasNext() && lrs.size() < options.numIt()) {
+            double lr = options.lr(lrs.size());
+            double[] stepLrs = new double[setup.groups().size()];
+            java.util.Arrays.fill(stepLrs, lr);
+            TrainingStep.StepResult result;
+            try (FeedSource.Feed feed = it.next(); TFloat32 targets = mixTargets(feed.input(), feed.labelValues())) {
+              if (feed.size() == 0) {
+                continue;
+              }
+              result = step.run(null, feed.input(), feed.labels(), targets, stepLrs, state.globalStep(), feed.size());
+            }
+            state = state.afterStep();
+            lrs.add(lr);
+            raw.add((double) result.loss());
+            double smoothed = LrFinder.smooth(raw).get(raw.size() - 1);
+            best = Math.min(best, smoothed);
+            if (!Double.isFinite(smoothed) || options.stopDiv() && smoothed > 4 * best) {
+              return LrFinder.result(options, lrs, raw);
+            }
+          }
+        }
+      }
+      return LrFinder.result(options, lrs, raw);
+    } finally {
+      model.loadStateDict(weights, dev.tfjtransfer.nn.LoadMode.STRICT);
+      optimizerState.restore(slots);
+      if (ema != null) {
+        ema.restore(averages, averageUpdates);
+      }
+      state = saved;
+    }
+  }
+
+  /**
    * fastai's {@code fine_tune} in one call: the head alone, then everything with discriminative
    * learning rates, each phase under one-cycle (see {@link FineTune}). The optimizer state carries
    * over between the phases.
