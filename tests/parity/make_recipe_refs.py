@@ -210,6 +210,7 @@ def lrfind(out):
     # a loss that falls, flattens and then diverges, with noise
     raw = [2.0 - 1.2 / (1 + math.exp(-(math.log10(lr) + 3) * 3)) + 6 * max(0.0, math.log10(lr) + 1) ** 2
            + 0.05 * torch.randn(1, generator=gen).item() for lr in lrs]
+    raw = [float(np.float32(r)) for r in raw]  # the float32 values the Java test reads
     smooth = fastai_smooth(raw)
     lrs_t = torch.tensor(lrs[num_it // 10:-5], dtype=torch.float64)
     losses_t = torch.tensor(smooth[num_it // 10:-5], dtype=torch.float64)

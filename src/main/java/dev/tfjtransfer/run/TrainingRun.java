@@ -162,10 +162,10 @@ public final class TrainingRun {
       if (!resuming && !data.isFeatures()) {
         tensorBoard.image("train_batch", 0, writeBatchGrid(data));
       }
-      List<Callback> callbacks = callbacks(data, history);
+      List<Phase> phases = phases(model, data);
+      List<Callback> callbacks = callbacks(data, history, phases);
       callbacks.add(tensorBoard);
       trainingStarted = true;
-      List<Phase> phases = phases(model, data);
       for (int s = 0; s < phases.size(); s++) {
         Phase phase = phases.get(s);
         phase.freezing().run();
@@ -312,9 +312,9 @@ public final class TrainingRun {
     }
   }
 
-  private List<Callback> callbacks(RunData data, List<EpochMetrics> previous) throws IOException {
+  private List<Callback> callbacks(RunData data, List<EpochMetrics> previous, List<Phase> phases) throws IOException {
     Set<String> groupNames = new LinkedHashSet<>();
-    config.stages().forEach(s -> s.groups().forEach(g -> groupNames.add(g.name())));
+    phases.forEach(p -> p.setup().groups().forEach(g -> groupNames.add(g.name())));
     List<Callback> callbacks = new ArrayList<>();
     callbacks.add(new ProgressReporter(out, interactive));
     callbacks.add(new CsvLogger(runDir.resolve("metrics.csv"), List.copyOf(groupNames)));
