@@ -7,9 +7,9 @@ import picocli.CommandLine.Command;
 /** The {@code tfj} command line ({@code bin/tfj}, {@code java -jar tfj-transfer.jar}): a thin shell over the library. */
 @Command(name = "tfj", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
     description = "Transfer learning of ImageNet CNNs on the JVM with TensorFlow Java.",
-    subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ConvertCommand.class,
-        SummaryCommand.class, ModelsCommand.class, DemoDataCommand.class, ExportCommand.class, BenchCommand.class,
-        BenchDataCommand.class})
+    subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, LrFindCommand.class,
+        ConvertCommand.class, SummaryCommand.class, ModelsCommand.class, DemoDataCommand.class, ExportCommand.class,
+        BenchCommand.class, BenchDataCommand.class})
 public final class Main implements Runnable {
   /** Commands that never load TensorFlow, so its log lines need no warm-up. */
   private static final Set<String> WITHOUT_TENSORFLOW = Set.of("demo-data", "bench-data");

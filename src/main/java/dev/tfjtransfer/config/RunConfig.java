@@ -64,9 +64,9 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
   /** Dataset location, format, transforms and loading. */
   public record DataConfig(String root, String format, Boolean generateDemo, List<TransformConfig> trainTransforms,
       List<TransformConfig> valTransforms, NormalizeConfig normalize, Integer batchSize, Integer valBatchSize,
-      Integer workers, Integer seed, String badImages, Long maxImagePixels) {
+      Integer workers, Integer seed, String badImages, Long maxImagePixels, SamplerConfig sampler) {
     static final DataConfig DEFAULT = new DataConfig(null, null, null, null, null, null, null, null, null, null, null,
-        null);
+        null, null);
 
     /**
      * Unset transforms from the architecture's eval preset, as torchvision's reference recipes do:
@@ -79,12 +79,12 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
           : List.of(TransformConfig.resize(preset.resizeSize(), preset.interpolation()),
               TransformConfig.centerCrop(preset.cropSize()));
       return new DataConfig(root, format, generateDemo, train, val, normalize, batchSize, valBatchSize, workers, seed,
-          badImages, maxImagePixels);
+          badImages, maxImagePixels, sampler);
     }
 
     public DataConfig withNormalize(NormalizeConfig next) {
       return new DataConfig(root, format, generateDemo, trainTransforms, valTransforms, next, batchSize, valBatchSize,
-          workers, seed, badImages, maxImagePixels);
+          workers, seed, badImages, maxImagePixels, sampler);
     }
 
     public DataConfig {
@@ -109,6 +109,21 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
       // images declaring more pixels are unreadable (decompression bombs); PIL's limit by default
       maxImagePixels = maxImagePixels == null ? ImageDecoder.DEFAULT_MAX_PIXELS : maxImagePixels;
       Checks.positive("data.max_image_pixels", maxImagePixels);
+    }
+  }
+
+  /**
+   * A weighted random sampler for the training set (torch's WeightedRandomSampler, with
+   * replacement): each sample weighs its class's weight, {@code balanced} (1 / count, in effect)
+   * or one value per class; {@code num_samples} draws per epoch (default: the dataset's size).
+   */
+  public record SamplerConfig(Object classWeights, Integer numSamples) {
+    public SamplerConfig {
+      classWeights = ClassWeightsValue.check("data.sampler.class_weights", classWeights == null ? "balanced"
+          : classWeights);
+      if (numSamples != null) {
+        Checks.positive("data.sampler.num_samples", numSamples);
+      }
     }
   }
 
@@ -143,9 +158,10 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
   /** One training stage: which weights to unfreeze, for how long, and how to optimize them. */
   public record StageConfig(String name, Integer epochs, List<String> unfreeze, List<String> freeze,
       OptimizerConfig optimizer, List<GroupConfig> groups, ScheduleConfig schedule, Boolean keepOptimizerState,
-      Double labelSmoothing, Boolean noDecayOnNormAndBias, Boolean cacheFeatures) {
+      Double labelSmoothing, Boolean noDecayOnNormAndBias, Boolean cacheFeatures, String type, FineTuneConfig fineTune,
+      MixupConfig mixup, Integer accumulateGradBatches, EmaConfig ema, Object classWeights) {
     static final StageConfig DEFAULT = new StageConfig(null, null, null, null, null, null, null, null, null, null,
-        null);
+        null, null, null, null, null, null, null);
 
     public StageConfig {
       name = name == null ? "train" : name;
@@ -162,6 +178,91 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
       noDecayOnNormAndBias = noDecayOnNormAndBias != null && noDecayOnNormAndBias;
       // compute the frozen backbone's features once (needs deterministic train_transforms)
       cacheFeatures = cacheFeatures != null && cacheFeatures;
+      // fine_tune: fastai's fine_tune (head alone, then all with discriminative rates, one-cycle each)
+      type = type == null ? "train" : type;
+      Checks.oneOf("stages[].type", type, "train", "fine_tune");
+      fineTune = fineTune == null && type.equals("fine_tune") ? FineTuneConfig.DEFAULT : fineTune;
+      if (fineTune != null && !type.equals("fine_tune")) {
+        throw new IllegalArgumentException("stages[].fine_tune is set but stages[].type is '" + type
+            + "'; add type: fine_tune");
+      }
+      accumulateGradBatches = accumulateGradBatches == null ? 1 : accumulateGradBatches;
+      Checks.range("stages[].accumulate_grad_batches", accumulateGradBatches, 1, 4096);
+      if (classWeights != null) {
+        classWeights = ClassWeightsValue.check("stages[].class_weights", classWeights);
+      }
+    }
+  }
+
+  /** fastai fine_tune's arguments; epochs is the stage's (the unfrozen part), lr its base_lr. */
+  public record FineTuneConfig(Integer freezeEpochs, Double lr, Double lrMult, Double pctStart, Double div) {
+    static final FineTuneConfig DEFAULT = new FineTuneConfig(null, null, null, null, null);
+
+    public FineTuneConfig {
+      freezeEpochs = freezeEpochs == null ? 1 : freezeEpochs;
+      Checks.range("fine_tune.freeze_epochs", freezeEpochs, 0, 100000);
+      lr = lr == null ? 2e-3 : lr;
+      Checks.range("fine_tune.lr", lr, 1e-12, 10);
+      lrMult = lrMult == null ? 100.0 : lrMult;
+      Checks.range("fine_tune.lr_mult", lrMult, 1, 1e6);
+      pctStart = pctStart == null ? 0.3 : pctStart;
+      Checks.range("fine_tune.pct_start", pctStart, 0.01, 0.99);
+      div = div == null ? 5.0 : div;
+      Checks.range("fine_tune.div", div, 1e-3, 1e6);
+    }
+  }
+
+  /** timm's Mixup(mode='batch'); the stage's label_smoothing goes into its targets. */
+  public record MixupConfig(Double mixupAlpha, Double cutmixAlpha, Double prob, Double switchProb) {
+    public MixupConfig {
+      mixupAlpha = mixupAlpha == null ? 0.8 : mixupAlpha;
+      Checks.range("mixup.mixup_alpha", mixupAlpha, 0, 100);
+      cutmixAlpha = cutmixAlpha == null ? 1.0 : cutmixAlpha;
+      Checks.range("mixup.cutmix_alpha", cutmixAlpha, 0, 100);
+      if (mixupAlpha == 0 && cutmixAlpha == 0) {
+        throw new IllegalArgumentException("mixup needs mixup_alpha > 0 or cutmix_alpha > 0");
+      }
+      prob = prob == null ? 1.0 : prob;
+      Checks.range("mixup.prob", prob, 0, 1);
+      switchProb = switchProb == null ? 0.5 : switchProb;
+      Checks.range("mixup.switch_prob", switchProb, 0, 1);
+    }
+  }
+
+  /**
+   * timm's ModelEmaV2 (or V3 with warm-up); {@code evaluate: true} validates and checkpoints the
+   * averaged weights.
+   */
+  public record EmaConfig(Double decay, Boolean warmup, Double warmupGamma, Double warmupPower, Double minDecay,
+      Boolean evaluate) {
+    public EmaConfig {
+      decay = decay == null ? 0.9998 : decay;
+      Checks.range("ema.decay", decay, 0, 1);
+      warmup = warmup != null && warmup;
+      warmupGamma = warmupGamma == null ? 1.0 : warmupGamma;
+      Checks.range("ema.warmup_gamma", warmupGamma, 1e-9, 1e9);
+      warmupPower = warmupPower == null ? 2.0 / 3 : warmupPower;
+      Checks.range("ema.warmup_power", warmupPower, 1e-9, 100);
+      minDecay = minDecay == null ? 0.0 : minDecay;
+      Checks.range("ema.min_decay", minDecay, 0, decay);
+      evaluate = evaluate == null || evaluate;
+    }
+  }
+
+  /** {@code balanced} or one non-negative number per class. */
+  static final class ClassWeightsValue {
+    private ClassWeightsValue() {}
+
+    static Object check(String key, Object value) {
+      if ("balanced".equals(value)) {
+        return value;
+      }
+      if (value instanceof List<?> list && !list.isEmpty()
+          && list.stream().allMatch(v -> v instanceof Number n && n.doubleValue() >= 0)) {
+        return list.stream().map(v -> ((Number) v).doubleValue()).toList();
+      }
+      throw new IllegalArgumentException(key + " must be 'balanced' or a list of one weight >= 0 per class; received: "
+          + value);
     }
   }
 
@@ -198,14 +299,22 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
     }
   }
 
-  /** constant, step (step_size, gamma), multistep (milestones, gamma), cosine (warmup_epochs, eta_min), onecycle. */
+  /**
+   * constant, step (step_size, gamma), multistep (milestones, gamma), cosine (warmup_epochs, eta_min),
+   * onecycle (pct_start, div_factor, final_div_factor; stepped per batch), plateau (torch's
+   * ReduceLROnPlateau: monitor val_loss/val_accuracy, mode, factor, patience, threshold,
+   * threshold_mode, cooldown, min_lr, eps).
+   */
   public record ScheduleConfig(String type, Integer stepSize, Double gamma, List<Integer> milestones,
-      Integer warmupEpochs, Double warmupStartFactor, Double etaMin, Double pctStart) {
-    static final ScheduleConfig DEFAULT = new ScheduleConfig(null, null, null, null, null, null, null, null);
+      Integer warmupEpochs, Double warmupStartFactor, Double etaMin, Double pctStart, Double divFactor,
+      Double finalDivFactor, String monitor, String mode, Double factor, Integer patience, Double threshold,
+      String thresholdMode, Integer cooldown, List<Double> minLr, Double eps) {
+    static final ScheduleConfig DEFAULT = new ScheduleConfig(null, null, null, null, null, null, null, null, null,
+        null, null, null, null, null, null, null, null, null, null);
 
     public ScheduleConfig {
       type = type == null ? "constant" : type;
-      Checks.oneOf("schedule.type", type, "constant", "step", "multistep", "cosine", "onecycle");
+      Checks.oneOf("schedule.type", type, "constant", "step", "multistep", "cosine", "onecycle", "plateau");
       stepSize = stepSize == null ? 7 : stepSize;
       Checks.positive("schedule.step_size", stepSize);
       gamma = gamma == null ? 0.1 : gamma;
@@ -214,6 +323,24 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
       warmupStartFactor = warmupStartFactor == null ? 0.1 : warmupStartFactor;
       etaMin = etaMin == null ? 0.0 : etaMin;
       pctStart = pctStart == null ? 0.3 : pctStart;
+      divFactor = divFactor == null ? 25.0 : divFactor;
+      finalDivFactor = finalDivFactor == null ? 1e4 : finalDivFactor;
+      monitor = monitor == null ? "val_loss" : monitor;
+      Checks.oneOf("schedule.monitor", monitor, "val_loss", "val_accuracy");
+      mode = mode == null ? (monitor.equals("val_loss") ? "min" : "max") : mode;
+      Checks.oneOf("schedule.mode", mode, "min", "max");
+      factor = factor == null ? 0.1 : factor;
+      Checks.range("schedule.factor", factor, 0, 0.999999);
+      patience = patience == null ? 10 : patience;
+      Checks.range("schedule.patience", patience, 0, 100000);
+      threshold = threshold == null ? 1e-4 : threshold;
+      Checks.range("schedule.threshold", threshold, 0, 1e9);
+      thresholdMode = thresholdMode == null ? "rel" : thresholdMode;
+      Checks.oneOf("schedule.threshold_mode", thresholdMode, "rel", "abs");
+      cooldown = cooldown == null ? 0 : cooldown;
+      Checks.range("schedule.cooldown", cooldown, 0, 100000);
+      minLr = minLr == null ? List.of(0.0) : List.copyOf(minLr);
+      eps = eps == null ? 1e-8 : eps;
     }
   }
 

@@ -33,6 +33,7 @@ public final class DataLoader implements AutoCloseable {
   private final int prefetch;
   private final long seed;
   private final BadImagePolicy badImages;
+  private final WeightedRandomSampler sampler;
   private final ExecutorService workers;
   private final Set<Integer> skipped = ConcurrentHashMap.newKeySet();
 
@@ -46,6 +47,7 @@ public final class DataLoader implements AutoCloseable {
     this.prefetch = Math.max(Math.max(1, b.prefetch), b.workers);
     this.seed = b.seed;
     this.badImages = b.badImages;
+    this.sampler = b.sampler;
     this.workers = b.workers == 0 ? null : Executors.newFixedThreadPool(b.workers, r -> {
       Thread t = new Thread(r, "data-loader");
       t.setDaemon(true);
@@ -70,8 +72,13 @@ public final class DataLoader implements AutoCloseable {
   }
 
   public int batchesPerEpoch() {
-    int n = dataset.size();
+    int n = samplesPerEpoch();
     return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
+  }
+
+  /** The dataset's size, or the sampler's num_samples. */
+  public int samplesPerEpoch() {
+    return sampler == null ? dataset.size() : sampler.numSamples();
   }
 
   /** Distinct images left out so far because they could not be decoded. */
@@ -95,7 +102,7 @@ public final class DataLoader implements AutoCloseable {
    * bad-image policy: for anything else that shows images, such as a grid of predictions.
    */
   public Batch load(int[] indices) {
-    return assemble(0, indices);
+    return assemble(0, indices, 0);
   }
 
   /** The batches of epoch {@code epoch} (0-based); close the iterator to cancel prefetching. */
@@ -111,6 +118,9 @@ public final class DataLoader implements AutoCloseable {
   }
 
   private int[] order(int epoch) {
+    if (sampler != null) {
+      return sampler.draw(new SplittableRandom(mix(seed, epoch, -2)));
+    }
     int[] order = new int[dataset.size()];
     Arrays.setAll(order, i -> i);
     if (shuffle) {
@@ -125,13 +135,18 @@ public final class DataLoader implements AutoCloseable {
     return order;
   }
 
-  private Batch assemble(int epoch, int[] indices) {
+  /**
+   * @param firstPosition where the batch starts in the epoch's order: with a sampler the same
+   *     sample can be drawn twice, and each draw gets its own augmentation
+   */
+  private Batch assemble(int epoch, int[] indices, int firstPosition) {
     int per = pipeline.floatsPerImage();
     float[] images = new float[indices.length * per];
     int[] labels = new int[indices.length];
     int[] kept = new int[indices.length];
     int n = 0;
-    for (int index : indices) {
+    for (int k = 0; k < indices.length; k++) {
+      int index = indices[k];
       RgbImage image;
       try {
         image = dataset.image(index);
@@ -144,7 +159,8 @@ public final class DataLoader implements AutoCloseable {
         }
         continue;
       }
-      pipeline.apply(image, new SplittableRandom(mix(seed, epoch, index)), images, n * per);
+      long key = sampler == null ? index : (long) (firstPosition + k) * dataset.size() + index;
+      pipeline.apply(image, new SplittableRandom(mix(seed, epoch, key)), images, n * per);
       labels[n] = dataset.label(index);
       kept[n] = index;
       n++;
@@ -155,7 +171,7 @@ public final class DataLoader implements AutoCloseable {
     return new Batch(images, Arrays.copyOf(labels, n), Arrays.copyOf(kept, n), pipeline.size());
   }
 
-  private static long mix(long seed, int epoch, int index) {
+  private static long mix(long seed, int epoch, long index) {
     long h = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + index * 0x94D049BB133111EBL;
     return h ^ (h >>> 31);
   }
@@ -186,8 +202,9 @@ public final class DataLoader implements AutoCloseable {
     }
 
     private void submit() {
-      int[] indices = indicesOf(submitted++);
-      inFlight.add(workers.submit(() -> assemble(epoch, indices)));
+      int batch = submitted++;
+      int[] indices = indicesOf(batch);
+      inFlight.add(workers.submit(() -> assemble(epoch, indices, batch * batchSize)));
     }
 
     @Override
@@ -202,7 +219,7 @@ public final class DataLoader implements AutoCloseable {
       }
       returned++;
       if (workers == null) {
-        return assemble(epoch, indicesOf(returned - 1));
+        return assemble(epoch, indicesOf(returned - 1), (returned - 1) * batchSize);
       }
       Future<Batch> head = inFlight.poll();
       if (submitted < batches) {
@@ -239,6 +256,7 @@ public final class DataLoader implements AutoCloseable {
     private int prefetch = 2;
     private long seed;
     private BadImagePolicy badImages = BadImagePolicy.SKIP;
+    private WeightedRandomSampler sampler;
 
     private Builder(Dataset dataset, Pipeline pipeline) {
       this.dataset = dataset;
@@ -288,9 +306,19 @@ public final class DataLoader implements AutoCloseable {
       return this;
     }
 
+    /** Draws each epoch's samples with this sampler instead of a permutation (shuffle is then moot). */
+    public Builder optSampler(WeightedRandomSampler sampler) {
+      this.sampler = sampler;
+      return this;
+    }
+
     public DataLoader build() {
       if (dataset.size() == 0) {
         throw new IllegalArgumentException("the dataset is empty");
+      }
+      if (sampler != null && sampler.size() != dataset.size()) {
+        throw new IllegalArgumentException("the sampler has " + sampler.size() + " weights for " + dataset.size()
+            + " samples");
       }
       return new DataLoader(this);
     }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tfjtransfer.nn.LoadMode;
 import dev.tfjtransfer.train.EpochMetrics;
+import dev.tfjtransfer.train.ModelEma;
+import dev.tfjtransfer.train.ReduceLROnPlateau;
 import dev.tfjtransfer.train.Trainer;
 import dev.tfjtransfer.train.TrainerState;
 import dev.tfjtransfer.train.TrainingDivergedException;
@@ -41,6 +43,13 @@ final class Checkpoints {
     for (Map.Entry<String, HostTensor> e : trainer.optimizerState().values().tensors().entrySet()) {
       out.put(e.getKey(), e.getValue());
     }
+    if (trainer.ema() != null) {
+      trainer.ema().values().tensors().forEach(out::put);
+      out.metadata().put("ema_updates", String.valueOf(trainer.ema().updates()));
+    }
+    if (trainer.plateauState() != null) {
+      out.metadata().put("plateau_state", JSON.writeValueAsString(trainer.plateauState()));
+    }
     out.firstNonFinite().ifPresent(tensor -> {
       throw TrainingDivergedException.nonFiniteWeights(trainer.state().epochsDone(), tensor);
     });
@@ -73,9 +82,18 @@ final class Checkpoints {
     StateDict last = readFinite(runDir.resolve(LAST));
     StateDict weights = new StateDict();
     StateDict optimizer = new StateDict();
-    last.tensors().forEach((k, v) -> (k.startsWith(OPTIMIZER_PREFIX) ? optimizer : weights).put(k, v));
+    StateDict ema = new StateDict();
+    last.tensors().forEach((k, v) -> (k.startsWith(OPTIMIZER_PREFIX) ? optimizer : ModelEma.isEmaKey(k) ? ema
+        : weights).put(k, v));
     trainer.model().loadStateDict(weights, LoadMode.STRICT);
     trainer.optimizerState().restore(optimizer);
+    // a stage with EMA or ReduceLROnPlateau continues their state; a checkpoint of a run without them has none
+    if (trainer.ema() != null && last.metadata().containsKey("ema_updates")) {
+      trainer.restoreEma(ema, Long.parseLong(last.metadata().get("ema_updates")));
+    }
+    if (trainer.plateauState() != null && last.metadata().containsKey("plateau_state")) {
+      trainer.restorePlateau(JSON.readValue(last.metadata().get("plateau_state"), ReduceLROnPlateau.State.class));
+    }
     StateDict best = readFinite(runDir.resolve(BEST));
     best.metadata().clear();
     trainer.restoreBest(best, state.bestValAccuracy(), state.bestEpoch());

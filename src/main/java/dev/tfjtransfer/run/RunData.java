@@ -2,6 +2,8 @@ package dev.tfjtransfer.run;
 
 import dev.tfjtransfer.config.RunConfig;
 import dev.tfjtransfer.data.BadImagePolicy;
+import dev.tfjtransfer.data.ClassWeights;
+import dev.tfjtransfer.data.WeightedRandomSampler;
 import dev.tfjtransfer.data.Cifar10;
 import dev.tfjtransfer.data.DataLoader;
 import dev.tfjtransfer.data.Dataset;
@@ -49,8 +51,14 @@ record RunData(DataLoader train, DataLoader val, List<String> classes, Normaliza
           + " pixel images but data.val_transforms make " + valPipeline.size());
     }
     BadImagePolicy bad = config.badImages().equals("fail") ? BadImagePolicy.FAIL : BadImagePolicy.SKIP;
-    DataLoader trainLoader = DataLoader.builder(train, trainPipeline).optBatchSize(config.batchSize())
-        .optShuffle(true).optWorkers(config.workers()).optSeed(config.seed()).optBadImages(bad).build();
+    DataLoader.Builder trainBuilder = DataLoader.builder(train, trainPipeline).optBatchSize(config.batchSize())
+        .optShuffle(true).optWorkers(config.workers()).optSeed(config.seed()).optBadImages(bad);
+    if (config.sampler() != null) {
+      List<Double> classWeights = StageSetups.classWeights(config.sampler().classWeights(), ClassWeights.counts(train));
+      trainBuilder.optSampler(new WeightedRandomSampler(ClassWeights.perSample(train, classWeights),
+          config.sampler().numSamples() == null ? train.size() : config.sampler().numSamples()));
+    }
+    DataLoader trainLoader = trainBuilder.build();
     DataLoader valLoader = DataLoader.builder(val, valPipeline).optBatchSize(config.valBatchSize())
         .optWorkers(config.workers()).optSeed(config.seed()).optBadImages(bad).build();
     return new RunData(trainLoader, valLoader, train.classes(), normalization);

@@ -12,6 +12,10 @@ import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.nn.SessionOptions;
 import dev.tfjtransfer.train.Callback;
 import dev.tfjtransfer.train.EpochMetrics;
+import dev.tfjtransfer.train.FineTune;
+import dev.tfjtransfer.train.LrFinder;
+import dev.tfjtransfer.train.TrainingSetup;
+import dev.tfjtransfer.data.ClassWeights;
 import dev.tfjtransfer.train.FreezeSpec;
 import dev.tfjtransfer.train.History;
 import dev.tfjtransfer.train.Trainer;
@@ -101,6 +105,34 @@ public final class TrainingRun {
     return new TrainingRun(config, runDir, out, interactive).execute(resume);
   }
 
+  /**
+   * fastai's LR range test ({@link LrFinder}) on the model, data, freezing and first stage the
+   * config describes (its setup, with every group swept together); writes loss against rate to
+   * {@code png}. Nothing else is written: no run directory is created.
+   */
+  public static LrFinder.Result findLearningRate(RunConfig config, LrFinder.Options options, Path png,
+      PrintStream out) throws IOException {
+    TrainingRun run = new TrainingRun(config, null, out, false);
+    StateDict weights = config.model().weights() == null ? null : StateDict.read(Path.of(config.model().weights()));
+    Normalization normalization = run.resolveNormalization(weights);
+    try (RunData data = RunData.open(config.data(), normalization); Model model = run.buildModel(data, weights)) {
+      if (data.isFeatures()) {
+        throw new IllegalArgumentException("lr-find trains on images; data.format features is not supported");
+      }
+      Trainer trainer = new Trainer(model, run.headPrefix(), config.seed());
+      FreezeSpec.of(config.freeze()).freeze(model, run.headPrefix());
+      Phase first = run.phases(model, data).get(0);
+      first.freezing().run();
+      trainer.compile(first.setup(), false);
+      out.printf(Locale.ROOT, "lr-find: %s, stage '%s', %d trainable tensors, %.1e to %.1e over %d batches%n",
+          config.model().arch(), first.name(), model.trainableWeights().size(), options.startLr(), options.endLr(),
+          options.numIt());
+      LrFinder.Result result = trainer.findLearningRate(data.train(), options);
+      LrFinder.plot(result, png);
+      return result;
+    }
+  }
+
   /** @param resume what last.safetensors holds when resuming; null for a new run */
   private Outcome execute(Checkpoints.Resume resume) throws IOException {
     boolean resuming = resume != null;
@@ -131,33 +163,34 @@ public final class TrainingRun {
       if (batchGrid != null) {
         tensorBoard.image("train_batch", 0, batchGrid);
       }
-      List<Callback> callbacks = callbacks(data, history);
+      List<Phase> phases = phases(model, data);
+      List<Callback> callbacks = callbacks(data, history, phases);
       callbacks.add(tensorBoard);
       trainingStarted = true;
-      for (int s = 0; s < config.stages().size(); s++) {
-        RunConfig.StageConfig stage = config.stages().get(s);
-        applyFreezing(model, stage);
+      for (int s = 0; s < phases.size(); s++) {
+        Phase phase = phases.get(s);
+        phase.freezing().run();
         if (s < firstStage) {
           continue;
         }
-        trainer.compile(StageSetups.of(stage, batchNormPolicy()), s > 0 && stage.keepOptimizerState());
-        int epochs = stage.epochs();
+        trainer.compile(phase.setup(), phase.keepOptimizerState());
+        int epochs = phase.epochs();
         if (resume != null && s == firstStage) {
           TrainerState saved = resume.state();
           Checkpoints.restore(runDir, trainer, saved);
           JavaHeap.releaseAfterWeightLoading();
           epochs -= saved.stageEpoch();
           out.printf(Locale.ROOT, "restored epoch %d (stage %s, %d of its %d epochs done)%n", saved.epochsDone(),
-              stage.name(), saved.stageEpoch(), stage.epochs());
+              phase.name(), saved.stageEpoch(), phase.epochs());
         }
         if (epochs <= 0) {
           continue;
         }
-        out.printf(Locale.ROOT, "stage %d/%d '%s': %d epochs, %d trainable tensors%n", s + 1, config.stages().size(),
-            stage.name(), epochs, model.trainableWeights().size());
+        out.printf(Locale.ROOT, "stage %d/%d '%s': %d epochs, %d trainable tensors%n", s + 1, phases.size(),
+            phase.name(), epochs, model.trainableWeights().size());
         History stageHistory = data.isFeatures() ? trainer.fitOnFeatures(data.train(), data.val(), epochs, callbacks,
             false)
-            : stage.cacheFeatures() ? trainer.fitOnCachedFeatures(data.train(), data.val(), epochs, callbacks, false)
+            : phase.cacheFeatures() ? trainer.fitOnCachedFeatures(data.train(), data.val(), epochs, callbacks, false)
             : trainer.fit(data.train(), data.val(), epochs, callbacks, false);
         history.addAll(stageHistory.rows());
       }
@@ -189,6 +222,35 @@ public final class TrainingRun {
       }
       return new Outcome(runDir, all, trainer.state().bestValAccuracy(), trainer.state().bestEpoch());
     }
+  }
+
+  /**
+   * One compile-and-fit: a config stage, or one of the two phases a fine_tune stage expands into
+   * (so the resume counter, which counts compiles, points into this list).
+   */
+  private record Phase(String name, int epochs, Runnable freezing, TrainingSetup setup, boolean keepOptimizerState,
+      boolean cacheFeatures) {}
+
+  private List<Phase> phases(Model model, RunData data) {
+    int[] counts = ClassWeights.counts(data.train().dataset());
+    int batches = data.train().batchesPerEpoch();
+    List<Phase> phases = new ArrayList<>();
+    for (RunConfig.StageConfig stage : config.stages()) {
+      TrainingSetup setup = StageSetups.of(stage, batchNormPolicy(), counts, batches);
+      if (!stage.type().equals("fine_tune")) {
+        phases.add(new Phase(stage.name(), stage.epochs(), () -> applyFreezing(model, stage), setup,
+            !phases.isEmpty() && stage.keepOptimizerState(), stage.cacheFeatures()));
+        continue;
+      }
+      for (FineTune.Phase p : StageSetups.fineTune(stage).phases(model, headPrefix(),
+          StageSetups.stepsPerEpoch(stage, batches), setup)) {
+        phases.add(new Phase(stage.name() + "/" + p.name(), p.epochs(), () -> {
+          p.freeze().freeze(model, headPrefix());
+          p.unfreeze().unfreeze(model, headPrefix());
+        }, p.setup(), !phases.isEmpty(), false));
+      }
+    }
+    return phases;
   }
 
   /** Rows of epochs after the checkpoint were computed again by the resumed run: drop the old ones. */
@@ -289,9 +351,9 @@ public final class TrainingRun {
     }
   }
 
-  private List<Callback> callbacks(RunData data, List<EpochMetrics> previous) throws IOException {
+  private List<Callback> callbacks(RunData data, List<EpochMetrics> previous, List<Phase> phases) throws IOException {
     Set<String> groupNames = new LinkedHashSet<>();
-    config.stages().forEach(s -> s.groups().forEach(g -> groupNames.add(g.name())));
+    phases.forEach(p -> p.setup().groups().forEach(g -> groupNames.add(g.name())));
     List<Callback> callbacks = new ArrayList<>();
     callbacks.add(new ProgressReporter(out, interactive));
     callbacks.add(new CsvLogger(runDir.resolve("metrics.csv"), List.copyOf(groupNames)));

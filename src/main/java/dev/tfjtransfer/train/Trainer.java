@@ -35,6 +35,8 @@ public final class Trainer {
   private TrainingStep step;
   private TrainerState state = TrainerState.fresh();
   private StateDict bestWeights;
+  private ModelEma ema;
+  private ReduceLROnPlateau.State plateauState;
 
   /** What an evaluation measured. */
   public record Evaluation(double loss, double accuracy, int images, double seconds, int[] predictions, int[] labels) {}
@@ -104,8 +106,19 @@ public final class Trainer {
       optimizerState.reset();
     }
     this.setup = next;
+    Recipe recipe = next.recipe();
     this.step = new TrainingStep(model, next.groups(), next.optimizer(), optimizerState, next.loss(),
-        next.batchNormPolicy(), next.noDecayOnNormAndBias(), seed);
+        next.batchNormPolicy(), next.noDecayOnNormAndBias(), seed, recipe.mixup() == null
+            ? TrainingStep.Targets.CLASS_INDICES : TrainingStep.Targets.PROBABILITIES, recipe.accumulationSteps());
+    if (recipe.ema() == null) {
+      ema = null;
+    } else if (ema == null) {
+      ema = new ModelEma(model, recipe.ema());
+    } else {
+      ema.setSpec(recipe.ema()); // the average carries on into the next stage, as timm's does across epochs
+    }
+    plateauState = recipe.plateau() == null ? null
+        : recipe.plateau().start(next.groups().stream().map(ParamGroup::lr).toList());
     state = state.startStage();
   }
 
@@ -117,8 +130,37 @@ public final class Trainer {
     return step.groupOf();
   }
 
+  /** The moving average of the weights, when the setup asks for one (else null). */
+  public ModelEma ema() {
+    return ema;
+  }
+
+  /** Continues a checkpointed average (see {@link ModelEma#values()}). */
+  public void restoreEma(StateDict values, long updates) {
+    if (ema == null) {
+      throw new IllegalStateException("compile with an EMA before restoring one");
+    }
+    ema.restore(values, updates);
+  }
+
+  /** ReduceLROnPlateau's state, when the setup uses it (else null). */
+  public ReduceLROnPlateau.State plateauState() {
+    return plateauState;
+  }
+
+  /** Continues a checkpointed ReduceLROnPlateau. */
+  public void restorePlateau(ReduceLROnPlateau.State restored) {
+    if (plateauState == null) {
+      throw new IllegalStateException("compile with ReduceLROnPlateau before restoring its state");
+    }
+    this.plateauState = restored;
+  }
+
   /** The learning rate of each group at the current point of the schedule. */
   public List<Double> learningRates() {
+    if (plateauState != null) {
+      return plateauState.lrs();
+    }
     List<Double> lrs = new ArrayList<>();
     for (ParamGroup g : setup.groups()) {
       lrs.add(setup.schedule().lr(g.lr(), state.stageEpoch(), state.stageStep()));
@@ -140,6 +182,85 @@ public final class Trainer {
   }
 
   /**
+   * fastai's LR range test on the current setup (see {@link LrFinder}): mock training at
+   * exponentially growing rates on every group. The weights, BatchNorm statistics, optimizer state,
+   * moving average and counters are put back afterwards, exactly.
+   */
+  public LrFinder.Result findLearningRate(DataLoader train, LrFinder.Options options) {
+    if (step == null) {
+      throw new IllegalStateException("call compile before findLearningRate");
+    }
+    model.ensureInitialized();
+    StateDict weights = model.stateDict();
+    StateDict slots = optimizerState.values();
+    StateDict averages = ema == null ? null : ema.values();
+    long averageUpdates = ema == null ? 0 : ema.updates();
+    TrainerState saved = state;
+    List<Double> lrs = new ArrayList<>();
+    List<Double> raw = new ArrayList<>();
+    try {
+      double best = Double.POSITIVE_INFINITY;
+      FeedSource source = FeedSource.images(train);
+      for (int epoch = 1; lrs.size() < options.numIt(); epoch++) {
+        try (FeedSource.FeedEpoch it = source.epoch(epoch)) {
+          while (it.hasNext() && lrs.size() < options.numIt()) {
+            double lr = options.lr(lrs.size());
+            double[] stepLrs = new double[setup.groups().size()];
+            java.util.Arrays.fill(stepLrs, lr);
+            TrainingStep.StepResult result;
+            try (FeedSource.Feed feed = it.next(); TFloat32 targets = mixTargets(feed.input(), feed.labelValues())) {
+              if (feed.size() == 0) {
+                continue;
+              }
+              result = step.run(null, feed.input(), feed.labels(), targets, stepLrs, state.globalStep(), feed.size());
+            }
+            state = state.afterStep();
+            lrs.add(lr);
+            raw.add((double) result.loss());
+            double smoothed = LrFinder.smooth(raw).get(raw.size() - 1);
+            best = Math.min(best, smoothed);
+            if (!Double.isFinite(smoothed) || options.stopDiv() && smoothed > 4 * best) {
+              return LrFinder.result(options, lrs, raw);
+            }
+          }
+        }
+      }
+      return LrFinder.result(options, lrs, raw);
+    } finally {
+      model.loadStateDict(weights, dev.tfjtransfer.nn.LoadMode.STRICT);
+      optimizerState.restore(slots);
+      if (ema != null) {
+        ema.restore(averages, averageUpdates);
+      }
+      state = saved;
+    }
+  }
+
+  /**
+   * fastai's {@code fine_tune} in one call: the head alone, then everything with discriminative
+   * learning rates, each phase under one-cycle (see {@link FineTune}). The optimizer state carries
+   * over between the phases.
+   *
+   * @param base the loss, optimizer, BatchNorm policy and recipes (its groups and schedule are replaced)
+   */
+  public History fineTune(DataLoader train, DataLoader val, FineTune fineTune, TrainingSetup base,
+      List<Callback> callbacks, boolean restoreBest) {
+    int steps = Math.max(1, (train.batchesPerEpoch() + base.recipe().accumulationSteps() - 1)
+        / base.recipe().accumulationSteps());
+    History all = new History();
+    for (FineTune.Phase phase : fineTune.phases(model, headPrefix, steps, base)) {
+      freeze(phase.freeze());
+      unfreeze(phase.unfreeze());
+      compile(phase.setup(), true);
+      fit(train, val, phase.epochs(), callbacks, false).rows().forEach(all::add);
+    }
+    if (restoreBest) {
+      restoreBestWeights();
+    }
+    return all;
+  }
+
+  /**
    * {@link #fit} for a frozen backbone (DL4J's featurize): the backbone's output for every
    * training and validation image is computed once, and every epoch trains the head on those
    * cached features. Gives the same weights as {@link #fit} when the backbone is frozen, its
@@ -153,6 +274,7 @@ public final class Trainer {
     }
     checkClasses(train, val);
     checkHeadOnly();
+    checkNoMixup();
     for (DataLoader loader : List.of(train, val)) {
       if (!loader.pipeline().isDeterministic()) {
         throw new IllegalStateException("cached features need deterministic transforms; the pipeline has random crops"
@@ -175,6 +297,7 @@ public final class Trainer {
     }
     checkClasses(train, val);
     checkHeadOnly();
+    checkNoMixup();
     long width = model.inference().outputs().get(FEATURES).shape().get(1);
     for (DataLoader loader : List.of(train, val)) {
       if (!(loader.dataset() instanceof FeatureShards shards)) {
@@ -186,6 +309,12 @@ public final class Trainer {
     }
     return fit(FeedSource.cached(train, ((FeatureShards) train.dataset()).features(), FEATURES),
         FeedSource.cached(val, ((FeatureShards) val.dataset()).features(), FEATURES), epochs, callbacks, restoreBest);
+  }
+
+  private void checkNoMixup() {
+    if (setup.recipe().mixup() != null) {
+      throw new IllegalStateException("MixUp/CutMix mix images: they cannot train on cached features");
+    }
   }
 
   private void checkHeadOnly() {
@@ -224,9 +353,8 @@ public final class Trainer {
     History history = new History();
     callbacks.forEach(c -> c.onFitBegin(this, epochs));
     if (state.epochsDone() == 0 && !state.initialValidationDone()) {
-      EpochMetrics val0 = validate(val, 0, callbacks);
+      EpochMetrics val0 = validateAndTrack(val, 0, callbacks);
       history.add(val0);
-      trackBest(val0);
       state = state.afterInitialValidation();
       callbacks.forEach(c -> c.onEpochEnd(this, null, val0));
     }
@@ -234,9 +362,11 @@ public final class Trainer {
       int epoch = state.epochsDone() + 1;
       EpochMetrics trainMetrics = trainEpoch(train, epoch, callbacks);
       history.add(trainMetrics);
-      EpochMetrics valMetrics = validate(val, epoch, callbacks);
+      EpochMetrics valMetrics = validateAndTrack(val, epoch, callbacks);
       history.add(valMetrics);
-      trackBest(valMetrics);
+      if (plateauState != null) {
+        plateauState = setup.recipe().plateau().step(plateauState, setup.recipe().plateau().metric(valMetrics));
+      }
       state = state.afterEpoch();
       boolean stop = false;
       for (Callback c : callbacks) {
@@ -265,10 +395,37 @@ public final class Trainer {
     double[] lrs = learningRates().stream().mapToDouble(Double::doubleValue).toArray();
     try (TFloat32 x = TFloat32.tensorOf(shape); TInt32 y = TInt32.vectorOf(labels)) {
       x.asRawTensor().data().asFloats().write(images);
-      TrainingStep.StepResult result = step.run(x, y, lrs, state.globalStep());
-      state = state.afterStep();
-      return result;
+      try (TFloat32 targets = mixTargets(x, labels)) {
+        TrainingStep.StepResult result = step.run(null, x, y, targets, lrs, state.globalStep(), labels.length);
+        state = state.afterStep();
+        if (ema != null) {
+          ema.update();
+        }
+        return result;
+      }
     }
+  }
+
+  /**
+   * With MixUp/CutMix on, mixes the batch in {@code images} in place (the draws of the current
+   * global step) and returns its probability targets; otherwise null.
+   */
+  private TFloat32 mixTargets(TFloat32 images, int[] labels) {
+    Mixup mixup = setup.recipe().mixup();
+    if (mixup == null) {
+      return null;
+    }
+    int batch = labels.length;
+    int height = (int) images.shape().get(1);
+    int width = (int) images.shape().get(2);
+    float[] pixels = new float[(int) images.shape().size()];
+    images.asRawTensor().data().asFloats().read(pixels);
+    Mixup.Draw draw = mixup.draw(seed, state.globalStep(), height, width);
+    float[] targets = mixup.apply(draw, pixels, batch, height, width, labels, model.numOutputs());
+    images.asRawTensor().data().asFloats().write(pixels);
+    TFloat32 tensor = TFloat32.tensorOf(Shape.of(batch, model.numOutputs()));
+    tensor.asRawTensor().data().asFloats().write(targets);
+    return tensor;
   }
 
   /** Writes the model's weights (state_dict) as safetensors, through a temporary file. */
@@ -348,6 +505,26 @@ public final class Trainer {
         predictions.stream().mapToInt(Integer::intValue).toArray(), labels.stream().mapToInt(Integer::intValue).toArray());
   }
 
+  /**
+   * Validates and keeps the weights if they are the best so far; with an EMA used for validation,
+   * both happen on the averaged weights (timm validates its EMA model the same way).
+   */
+  private EpochMetrics validateAndTrack(FeedSource val, int epoch, List<Callback> callbacks) {
+    if (ema == null || !ema.spec().useForValidation()) {
+      EpochMetrics metrics = validate(val, epoch, callbacks);
+      trackBest(metrics);
+      return metrics;
+    }
+    StateDict trained = ema.swapIntoModel();
+    try {
+      EpochMetrics metrics = validate(val, epoch, callbacks);
+      trackBest(metrics);
+      return metrics;
+    } finally {
+      model.loadStateDict(trained, dev.tfjtransfer.nn.LoadMode.STRICT);
+    }
+  }
+
   private EpochMetrics validate(FeedSource val, int epoch, List<Callback> callbacks) {
     Evaluation e = evaluate(val, epoch, EpochMetrics.Phase.VAL, callbacks);
     if (!Double.isFinite(e.loss())) {
@@ -368,6 +545,11 @@ public final class Trainer {
     int images = 0;
     int batchIndex = 0;
     int batches = train.batches();
+    int accumulation = setup.recipe().accumulationSteps();
+    int stepSamples = 0;
+    if (accumulation > 1) {
+      step.resetAccumulators();
+    }
     callbacks.forEach(c -> c.onPhaseBegin(this, EpochMetrics.Phase.TRAIN, epoch, batches));
     try (FeedSource.FeedEpoch it = train.epoch(epoch)) {
       while (it.hasNext()) {
@@ -375,19 +557,30 @@ public final class Trainer {
         double[] stepLrs = learningRates().stream().mapToDouble(Double::doubleValue).toArray();
         TrainingStep.StepResult result;
         int size;
-        try (FeedSource.Feed feed = it.next()) {
+        // the last batch of the epoch completes a step even when fewer than K batches were accumulated
+        boolean completesStep = batchIndex % accumulation == 0 || batchIndex == batches;
+        try (FeedSource.Feed feed = it.next(); TFloat32 targets = mixTargets(feed.input(), feed.labelValues())) {
           size = feed.size();
           if (size == 0) {
             continue;
           }
-          result = train.startPath() == null ? step.run(feed.input(), feed.labels(), stepLrs, state.globalStep())
-              : step.runFrom(train.startPath(), feed.input(), feed.labels(), stepLrs, state.globalStep());
+          stepSamples += size;
+          result = step.run(train.startPath(), feed.input(), feed.labels(), targets, stepLrs, state.globalStep(),
+              completesStep ? stepSamples : 0);
         }
         if (!Float.isFinite(result.loss())) {
           throw new TrainingDivergedException(epoch, EpochMetrics.Phase.TRAIN, "loss became " + result.loss()
               + " at batch " + batchIndex);
         }
-        state = state.afterStep();
+        if (completesStep) {
+          state = state.afterStep();
+          stepSamples = 0;
+          if (ema != null) {
+            ema.update();
+          }
+        } else {
+          state = state.afterMicroBatch();
+        }
         lossSum += result.loss() * size;
         correct += result.correct();
         images += size;

@@ -2,8 +2,8 @@ package dev.tfjtransfer.train;
 
 /**
  * The counters a resumed run needs besides weights and optimizer state: epochs completed overall,
- * the global step (seeds dropout), the position within the current stage's schedule, and the best
- * validation accuracy so far.
+ * the global step (batches trained; seeds dropout and MixUp), the position within the current
+ * stage's schedule (optimizer steps), and the best validation accuracy so far.
  */
 public record TrainerState(int epochsDone, long globalStep, int stage, int stageEpoch, long stageStep,
     boolean initialValidationDone, double bestValAccuracy, int bestEpoch) {
@@ -18,6 +18,12 @@ public record TrainerState(int epochsDone, long globalStep, int stage, int stage
 
   TrainerState afterStep() {
     return new TrainerState(epochsDone, globalStep + 1, stage, stageEpoch, stageStep + 1, initialValidationDone,
+        bestValAccuracy, bestEpoch);
+  }
+
+  /** A batch that only accumulated gradients: seeds move on, the schedule does not. */
+  TrainerState afterMicroBatch() {
+    return new TrainerState(epochsDone, globalStep + 1, stage, stageEpoch, stageStep, initialValidationDone,
         bestValAccuracy, bestEpoch);
   }
 

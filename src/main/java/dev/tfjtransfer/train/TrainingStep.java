@@ -19,6 +19,7 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
@@ -29,6 +30,11 @@ import org.tensorflow.types.TInt64;
  * the graph holds no gradient op for a frozen variable), and the update ops of each parameter
  * group with its learning rate fed per step. Build a new step after changing which weights are
  * trainable (e.g. the second stage of fine-tuning).
+ *
+ * <p>With gradient accumulation over K batches, each batch adds its gradient times its size to an
+ * accumulator (an optimizer slot), and the batch that completes a step applies the update with the
+ * accumulated sum divided by the step's sample count: the gradient of the mean loss over all K
+ * batches, as one big batch would give where BatchNorm does not couple the samples.
  */
 public final class TrainingStep {
   private final Model model;
@@ -43,6 +49,17 @@ public final class TrainingStep {
   private final Op train;
   private final OptimizerState state;
   private final Model.Forward forward;
+  private final Placeholder<TFloat32> softTargets;
+  private final Placeholder<TFloat32> samples;
+  private final Placeholder<TFloat32> stepSamples;
+  private final Op accumulate;
+  private final Op resetAccumulators;
+
+  /** What the loss compares the logits with: class indices, or probabilities (MixUp/CutMix). */
+  public enum Targets {
+    CLASS_INDICES,
+    PROBABILITIES
+  }
 
   /** What one step measured, before the update. */
   public record StepResult(float loss, int correct) {}
@@ -61,6 +78,17 @@ public final class TrainingStep {
   /** @param runSeed with the step number, seeds dropout masks */
   public TrainingStep(Model model, List<ParamGroup> groups, OptimizerSpec optimizer, OptimizerState state,
       CrossEntropyLoss lossSpec, BatchNormPolicy batchNormPolicy, boolean noDecayOnNormAndBias, long runSeed) {
+    this(model, groups, optimizer, state, lossSpec, batchNormPolicy, noDecayOnNormAndBias, runSeed,
+        Targets.CLASS_INDICES, 1);
+  }
+
+  /**
+   * @param targets whether batches come with class indices or with probability targets
+   * @param accumulationSteps batches per optimizer step (1: every batch is a step)
+   */
+  public TrainingStep(Model model, List<ParamGroup> groups, OptimizerSpec optimizer, OptimizerState state,
+      CrossEntropyLoss lossSpec, BatchNormPolicy batchNormPolicy, boolean noDecayOnNormAndBias, long runSeed,
+      Targets targets, int accumulationSteps) {
     this.model = model;
     this.runSeed = runSeed;
     this.groups = List.copyOf(groups);
@@ -74,26 +102,58 @@ public final class TrainingStep {
     }
     seed = tf.withName("seed").placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
     forward = model.call(model.images(), Mode.TRAINING, batchNormPolicy, seed);
-    loss = lossSpec.build(tf, forward.output(), labels);
+    softTargets = targets == Targets.PROBABILITIES ? tf.withName("soft_targets").placeholder(TFloat32.class,
+        Placeholder.shape(Shape.of(Shape.UNKNOWN_SIZE, model.numOutputs()))) : null;
+    loss = softTargets == null ? lossSpec.build(tf, forward.output(), labels)
+        : lossSpec.buildSoft(tf, forward.output(), softTargets);
     Operand<TInt32> predicted = tf.math.argMax(forward.output(), tf.constant(1), TInt32.class);
     correct = tf.sum(tf.dtypes.cast(tf.math.equal(predicted, labels), TInt32.class), tf.constant(0));
 
     List<Op> updates = new ArrayList<>(forward.updates());
+    List<Op> accumulations = new ArrayList<>(forward.updates());
+    List<Op> resets = new ArrayList<>();
+    samples = accumulationSteps > 1 ? tf.withName("samples").placeholder(TFloat32.class,
+        Placeholder.shape(Shape.scalar())) : null;
+    stepSamples = accumulationSteps > 1 ? tf.withName("step_samples").placeholder(TFloat32.class,
+        Placeholder.shape(Shape.scalar())) : null;
     if (!trainable.isEmpty()) {
       List<Operand<?>> variables = trainable.stream().<Operand<?>>map(Parameter::variable).toList();
       List<Output<?>> grads = tf.gradients(loss, variables).dy();
       Set<GraphOperation> stepOps = model.graph().subgraphTo(Set.<Operand<?>>copyOf(grads));
+      List<Variable<TFloat32>> accumulators = new ArrayList<>();
+      for (int i = 0; i < trainable.size(); i++) {
+        @SuppressWarnings("unchecked")
+        Operand<TFloat32> grad = (Operand<TFloat32>) grads.get(i);
+        if (accumulationSteps > 1) {
+          Variable<TFloat32> accumulator = state.slot(trainable.get(i), "grad_accumulator", false);
+          accumulators.add(accumulator);
+          accumulations.add(tf.assignAdd(accumulator, tf.math.mul(grad, samples)));
+          resets.add(tf.assign(accumulator, tf.zerosLike(accumulator)));
+        }
+      }
+      Ops afterAccumulation = tf.withControlDependencies(accumulations);
       for (int i = 0; i < trainable.size(); i++) {
         Parameter p = trainable.get(i);
         ParamGroup group = this.groups.get(groupIndex.get(i));
         double decay = noDecayOnNormAndBias && p.torchShape().length <= 1 ? 0 : group.weightDecay();
         @SuppressWarnings("unchecked")
         Operand<TFloat32> grad = (Operand<TFloat32>) grads.get(i);
-        Ops gated = tf.withControlDependencies(updateDependencies(tf, p, grad, stepOps));
-        updates.add(UpdateRules.update(gated, optimizer, state, p, grad, groupLrs.get(groupIndex.get(i)), decay));
+        Operand<TFloat32> lr = groupLrs.get(groupIndex.get(i));
+        if (accumulationSteps > 1) {
+          // every backward op has run once the accumulators are complete, so they gate the update alone
+          Variable<TFloat32> accumulator = accumulators.get(i);
+          Operand<TFloat32> mean = tf.math.div(afterAccumulation.identity(accumulator), stepSamples);
+          Op update = UpdateRules.update(afterAccumulation, optimizer, state, p, mean, lr, decay);
+          updates.add(tf.withControlDependencies(List.of(update)).assign(accumulator, tf.zerosLike(accumulator)));
+        } else {
+          Ops gated = tf.withControlDependencies(updateDependencies(tf, p, grad, stepOps));
+          updates.add(UpdateRules.update(gated, optimizer, state, p, grad, lr, decay));
+        }
       }
     }
     train = tf.withControlDependencies(updates).noOp();
+    accumulate = accumulationSteps > 1 ? tf.withControlDependencies(accumulations).noOp() : null;
+    resetAccumulators = accumulationSteps > 1 ? tf.withControlDependencies(resets).noOp() : null;
   }
 
   /**
@@ -199,7 +259,34 @@ public final class TrainingStep {
    * @param lrs the learning rate of each group, in {@link #groups()} order
    */
   public StepResult run(TFloat32 images, TInt32 batchLabels, double[] lrs, long step) {
-    return run(model.images(), images, batchLabels, lrs, step);
+    return run((String) null, images, batchLabels, null, lrs, step, (int) images.shape().get(0));
+  }
+
+  /**
+   * Runs one batch in full generality.
+   *
+   * @param startPath the layer whose cached outputs {@code input} holds, or null for images
+   * @param targets probability targets {@code [batch, classes]} when built for them, else null
+   * @param stepSamples with gradient accumulation: the number of samples of the optimizer step this
+   *     batch completes, or 0 when it only accumulates; without, the batch's size
+   */
+  public StepResult run(String startPath, TFloat32 input, TInt32 batchLabels, TFloat32 targets, double[] lrs,
+      long step, int stepSamples) {
+    if ((targets == null) != (softTargets == null)) {
+      throw new IllegalArgumentException(softTargets == null ? "this step takes class indices, not probabilities"
+          : "this step takes probability targets (MixUp/CutMix)");
+    }
+    Operand<TFloat32> target = startPath == null ? model.images() : forward.outputs().get(startPath);
+    return runOn(target, input, batchLabels, targets, lrs, step, stepSamples);
+  }
+
+  /** Zeroes the gradient accumulators (before an epoch, so a batch lost to bad images leaves nothing behind). */
+  public void resetAccumulators() {
+    if (resetAccumulators != null) {
+      model.ensureInitialized();
+      state.initializeNew();
+      model.session().runner().addTarget(resetAccumulators).run().close();
+    }
   }
 
   /**
@@ -214,30 +301,44 @@ public final class TrainingStep {
 
   /** Runs one step feeding precomputed outputs of layer {@code path} instead of images. */
   public StepResult runFrom(String path, TFloat32 features, TInt32 batchLabels, double[] lrs, long step) {
-    return run(forward.outputs().get(path), features, batchLabels, lrs, step);
+    return run(path, features, batchLabels, null, lrs, step, (int) features.shape().get(0));
   }
 
-  private StepResult run(Operand<TFloat32> inputTarget, TFloat32 input, TInt32 batchLabels, double[] lrs,
-      long step) {
+  private StepResult runOn(Operand<TFloat32> inputTarget, TFloat32 input, TInt32 batchLabels, TFloat32 targets,
+      double[] lrs, long step, int stepSampleCount) {
     if (lrs.length != groups.size()) {
       throw new IllegalArgumentException("need " + groups.size() + " learning rates, got " + lrs.length);
     }
     model.ensureInitialized();
     state.initializeNew();
-    List<TFloat32> lrTensors = new ArrayList<>();
+    List<TFloat32> feeds = new ArrayList<>();
     try (TInt64 stepSeed = TInt64.vectorOf(runSeed, step)) {
       Session.Runner runner = model.session().runner().feed(inputTarget, input).feed(labels, batchLabels)
           .feed(seed, stepSeed);
-      for (int g = 0; g < lrs.length; g++) {
-        TFloat32 lr = TFloat32.scalarOf((float) lrs[g]);
-        lrTensors.add(lr);
-        runner.feed(groupLrs.get(g), lr);
+      if (targets != null) {
+        runner.feed(softTargets, targets);
       }
-      try (Result result = runner.fetch(loss).fetch(correct).addTarget(train).run()) {
+      boolean applies = samples == null || stepSampleCount > 0;
+      if (samples != null) {
+        feeds.add(TFloat32.scalarOf(input.shape().get(0)));
+        runner.feed(samples, feeds.get(feeds.size() - 1));
+        if (applies) {
+          feeds.add(TFloat32.scalarOf(stepSampleCount));
+          runner.feed(stepSamples, feeds.get(feeds.size() - 1));
+        }
+      }
+      if (applies) {
+        for (int g = 0; g < lrs.length; g++) {
+          TFloat32 lr = TFloat32.scalarOf((float) lrs[g]);
+          feeds.add(lr);
+          runner.feed(groupLrs.get(g), lr);
+        }
+      }
+      try (Result result = runner.fetch(loss).fetch(correct).addTarget(applies ? train : accumulate).run()) {
         return new StepResult(((TFloat32) result.get(0)).getFloat(), ((TInt32) result.get(1)).getInt());
       }
     } finally {
-      lrTensors.forEach(TFloat32::close);
+      feeds.forEach(TFloat32::close);
     }
   }
 
