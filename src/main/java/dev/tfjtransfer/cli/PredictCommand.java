@@ -67,7 +67,7 @@ final class PredictCommand implements Callable<Integer> {
       built = source.explicit.model.create();
       built.loadStateDict(weights, LoadMode.STRICT);
       Normalization normalization = Normalization.fromMetadata(weights.metadata()).orElse(Normalization.IMAGENET);
-      pipeline = new Pipeline(pipeline.steps(), normalization, pipeline.size());
+      pipeline = new Pipeline(pipeline.steps(), normalization, pipeline.size(), pipeline.tensorSteps());
     }
     List<Path> files;
     try (Stream<Path> list = Files.list(images)) {

@@ -77,6 +77,8 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
           TransformConfig.flip(0.5)) : List.copyOf(trainTransforms);
       valTransforms = valTransforms == null ? List.of(TransformConfig.resize(256), TransformConfig.centerCrop(224))
           : List.copyOf(valTransforms);
+      TransformConfigs.toTensorTransforms(trainTransforms, "data.train_transforms");
+      TransformConfigs.toTensorTransforms(valTransforms, "data.val_transforms");
       // null: what the weights file records (Keras' caffe mean), else ImageNet's mean and std
       batchSize = batchSize == null ? 16 : batchSize;
       Checks.positive("data.batch_size", batchSize);

@@ -4,12 +4,19 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * A composed image pipeline ({@code transforms.Compose}): geometric steps, then ToTensor and
- * Normalize into a float buffer. The output must be {@code size x size}.
+ * A composed image pipeline ({@code transforms.Compose}): image steps, then ToTensor and
+ * Normalize into a float buffer, then tensor steps (RandomErasing). The output must be
+ * {@code size x size}.
  */
-public record Pipeline(List<ImageTransform> steps, Normalization normalization, int size) {
+public record Pipeline(List<ImageTransform> steps, Normalization normalization, int size,
+    List<TensorTransform> tensorSteps) {
   public Pipeline {
     steps = List.copyOf(steps);
+    tensorSteps = List.copyOf(tensorSteps);
+  }
+
+  public Pipeline(List<ImageTransform> steps, Normalization normalization, int size) {
+    this(steps, normalization, size, List.of());
   }
 
   /** The tutorial's validation pipeline: Resize(256), CenterCrop(224), ImageNet Normalize. */
@@ -34,11 +41,14 @@ public record Pipeline(List<ImageTransform> steps, Normalization normalization, 
           + "x" + size + ": end it with a crop or resize to that size");
     }
     normalization.write(out, dest, offset);
+    for (TensorTransform step : tensorSteps) {
+      step.apply(dest, offset, size, size, random);
+    }
   }
 
   /** Whether every step is deterministic, so an image's output can be computed once and reused. */
   public boolean isDeterministic() {
-    return steps.stream().noneMatch(ImageTransform::isRandom);
+    return tensorSteps.isEmpty() && steps.stream().noneMatch(ImageTransform::isRandom);
   }
 
   public int floatsPerImage() {

@@ -2,7 +2,6 @@ package dev.tfjtransfer.run;
 
 import dev.tfjtransfer.config.ConfigLoader;
 import dev.tfjtransfer.config.RunConfig;
-import dev.tfjtransfer.config.TransformConfigs;
 import dev.tfjtransfer.data.Normalization;
 import dev.tfjtransfer.data.Pipeline;
 import dev.tfjtransfer.weights.StateDict;
@@ -34,8 +33,7 @@ public record RunArtifacts(String architecture, HeadSpec head, StateDict weights
     HeadSpec head = h.type().equals("mlp") ? HeadSpec.mlp(classes.size(), h.pool(), h.hidden(), h.dropout().floatValue())
         : HeadSpec.linear(classes.size());
     Normalization normalization = RunData.normalization(config.data().normalize());
-    Pipeline eval = new Pipeline(TransformConfigs.toTransforms(config.data().valTransforms()), normalization,
-        TransformConfigs.outputSize(config.data().valTransforms()));
+    Pipeline eval = Pipelines.of(config.data().valTransforms(), normalization, "data.val_transforms");
     return new RunArtifacts(config.model().arch(), head, weights, classes, normalization, eval);
   }
 }
