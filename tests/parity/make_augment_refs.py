@@ -5,7 +5,7 @@ For a few synthetic photos of odd (and one square) size, applies torchvision 0.1
 to PIL images with fixed parameters (the "draw" each transform would make) and writes:
   cases.json            one entry per case: image, op, parameters, output key
   augment.safetensors   the input images and every output, HWC float32 0..255 (RandomErasing: the
-                        normalized CHW tensor), and the magnitude tables of TrivialAugmentWide and
+                        normalized CHW tensor), TenCrop's ten views at min(w, h) - 5, and the magnitude tables of TrivialAugmentWide and
                         RandAugment (float32, as torch makes them)
 
 Usage: /usr/bin/python3 make_augment_refs.py OUT_DIR
@@ -113,6 +113,11 @@ def main():
         for op in OPS:
             if rand[op][0].ndim > 0:
                 tensors[f"ra_bins.{w}x{h}.{op}"] = rand[op][0].to(torch.float32)
+
+        # test-time TenCrop (its first five are FiveCrop): corners and centre, then the same of the mirror
+        crop = min(w, h) - 5
+        for i, view in enumerate(transforms.TenCrop(crop)(img)):
+            tensors[f"{name}.ten_crop.{i}"] = pixels(view)
 
         # RandomErasing acts on the normalized tensor
         normalized = F.normalize(F.to_tensor(img), [0.485, 0.456, 0.406], [0.229, 0.224, 0.225])

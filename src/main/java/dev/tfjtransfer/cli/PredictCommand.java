@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tfjtransfer.data.ImageDecoder;
 import dev.tfjtransfer.data.RgbImage;
+import dev.tfjtransfer.data.TestTimeAugmentation;
 import dev.tfjtransfer.infer.Prediction;
 import dev.tfjtransfer.infer.Predictor;
 import dev.tfjtransfer.nn.LoadMode;
@@ -47,10 +48,21 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "16", description = "images per forward pass (default: ${DEFAULT-VALUE})")
   int batch;
 
+  @Option(names = "--tta", defaultValue = "none", description = "test-time augmentation: none, flip, five_crop or"
+      + " ten_crop (torchvision's FiveCrop/TenCrop in place of the final center crop); probabilities are averaged"
+      + " over the views (default: ${DEFAULT-VALUE})")
+  String tta;
+
   @Override
   public Integer call() throws Exception {
     if (!Files.isDirectory(images)) {
       throw new IllegalArgumentException("--images " + images + ": not a directory");
+    }
+    TestTimeAugmentation views;
+    try {
+      views = TestTimeAugmentation.parse(tta);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--tta " + tta + ": " + e.getMessage());
     }
     List<String> classNames = List.of();
     Model built;
@@ -74,7 +86,7 @@ final class PredictCommand implements Callable<Integer> {
       files = list.filter(Files::isRegularFile).sorted().toList();
     }
     try (Model model = built) {
-      Predictor predictor = new Predictor(model, pipeline, batch);
+      Predictor predictor = new Predictor(model, pipeline, batch, views);
       int skipped = 0;
       for (int start = 0; start < files.size(); start += batch) {
         List<Path> names = new ArrayList<>();

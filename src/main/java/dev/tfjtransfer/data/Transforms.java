@@ -37,12 +37,18 @@ public final class Transforms {
    */
   public static ImageTransform centerCrop(int size) {
     requirePositive("size", size);
-    return (image, random) -> {
+    return new CenterCrop(size);
+  }
+
+  /** {@code CenterCrop}, recognisable so test-time FiveCrop/TenCrop can take its place. */
+  record CenterCrop(int size) implements ImageTransform {
+    @Override
+    public RgbImage apply(RgbImage image, java.util.SplittableRandom random) {
       RgbImage padded = padToAtLeast(image, size, size);
       int top = (int) Math.rint((padded.height() - size) / 2.0);
       int left = (int) Math.rint((padded.width() - size) / 2.0);
       return crop(padded, left, top, size, size);
-    };
+    }
   }
 
   /** {@code RandomHorizontalFlip(p)}. */
