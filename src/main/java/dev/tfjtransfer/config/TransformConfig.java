@@ -36,8 +36,8 @@ public record TransformConfig(RandomResizedCrop randomResizedCrop, Flip horizont
         verticalFlip, randomGrayscale, randomAffine, gaussianBlur, trivialAugmentWide, randAugment, randomErasing)
         .filter(Objects::nonNull).count();
     if (set != 1) {
-      throw new IllegalArgumentException("each transform is one of " + NAMES + "; received " + set
-          + " in one entry");
+      throw new IllegalArgumentException("each transform is one of " + NAMES + "; received "
+          + (set == 0 ? "none of them (write '- name: {}' for a transform's defaults)" : set + " in one entry"));
     }
   }
 

@@ -90,7 +90,8 @@ class AugmentConfigTest {
         "did you mean 'brightness'?"), arg.getMessage());
     ConfigException name = fails(train("trivial_augment: {}"));
     assertTrue(name.getMessage().startsWith("cfg.yaml line 5: each transform is one of") && name.getMessage()
-        .contains("trivial_augment_wide, rand_augment, random_erasing"), name.getMessage());
+        .contains("trivial_augment_wide, rand_augment, random_erasing; received none of them"), name.getMessage());
+    assertTrue(fails(train("trivial_augment_wide:")).getMessage().contains("trivial_augment_wide: expected a mapping"));
   }
 
   @Test
