@@ -80,11 +80,16 @@ def main():
                  color_jitter(img, order, b, c, s, hue))
         case(name, "grayscale", {}, F.rgb_to_grayscale(img, num_output_channels=3))
         case(name, "vflip", {}, F.vflip(img))
-        for angle, mode, fill in [(17.3, "nearest", [0]), (-42.0, "nearest", [10, 20, 30]), (90.0, "nearest", [0]),
-                                  (180.0, "nearest", [0]), (-90.0, "bilinear", [0]), (33.3, "bilinear", [200]),
-                                  (-123.4, "bilinear", [5, 6, 7]), (450.0, "nearest", [0])]:
-            case(name, "rotate", {"angle": angle, "resample": mode, "fill": fill},
-                 F.rotate(img, angle, MODES[mode], fill=fill[0] if len(fill) == 1 else fill))
+        for angle, mode, fill, expand, center in [
+                (17.3, "nearest", [0], False, None), (-42.0, "nearest", [10, 20, 30], False, None),
+                (90.0, "nearest", [0], False, None), (180.0, "nearest", [0], False, None),
+                (-90.0, "bilinear", [0], False, None), (33.3, "bilinear", [200], False, None),
+                (-123.4, "bilinear", [5, 6, 7], False, None), (450.0, "nearest", [0], False, None),
+                (25.0, "nearest", [0], True, None), (-61.5, "bilinear", [9], True, None), (90.0, "nearest", [0], True, None),
+                (12.0, "nearest", [0], False, [10, 20]), (180.0, "bilinear", [0], False, [0, 0]),
+                (-30.0, "nearest", [0], True, [5.5, 40])]:
+            case(name, "rotate", {"angle": angle, "resample": mode, "fill": fill, "expand": expand, "center": center},
+                 F.rotate(img, angle, MODES[mode], expand, center, fill=fill[0] if len(fill) == 1 else fill))
         for angle, translate, scale, shear, mode in [
                 (12.0, [3, -5], 1.1, [8.0, 0.0], "nearest"), (-30.5, [0, 0], 0.8, [0.0, 0.0], "nearest"),
                 (0.0, [7, 2], 1.0, [0.0, 0.0], "nearest"), (0.0, [0, 0], 1.3, [0.0, 0.0], "nearest"),

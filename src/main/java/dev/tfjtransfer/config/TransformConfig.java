@@ -97,8 +97,10 @@ public record TransformConfig(RandomResizedCrop randomResizedCrop, Flip horizont
       return colorJitter.toTransform();
     }
     if (randomRotation != null) {
+      List<Double> center = randomRotation.center();
       return new Augmentations.RandomRotation(angles("random_rotation.degrees", randomRotation.degrees()),
-          resample(randomRotation.interpolation()), ints(randomRotation.fill()));
+          resample(randomRotation.interpolation()), randomRotation.expand(),
+          center == null ? null : new double[] {center.get(0), center.get(1)}, ints(randomRotation.fill()));
     }
     if (verticalFlip != null) {
       return new Augmentations.RandomVerticalFlip(verticalFlip.p());
@@ -215,8 +217,12 @@ public record TransformConfig(RandomResizedCrop randomResizedCrop, Flip horizont
     }
   }
 
-  /** {@code RandomRotation(degrees, interpolation, fill)}: degrees d (meaning [-d, d]) or [min, max]. */
-  public record Rotation(List<Double> degrees, String interpolation, List<Integer> fill) {
+  /**
+   * {@code RandomRotation(degrees, interpolation, expand, center, fill)}: degrees d (meaning
+   * [-d, d]) or [min, max]; center [x, y] in pixels (default: the image centre).
+   */
+  public record Rotation(List<Double> degrees, String interpolation, Boolean expand, List<Double> center,
+      List<Integer> fill) {
     public Rotation {
       if (degrees == null) {
         throw new IllegalArgumentException("random_rotation.degrees is required (a number d for [-d, d], or [min,"
@@ -224,6 +230,11 @@ public record TransformConfig(RandomResizedCrop randomResizedCrop, Flip horizont
       }
       degrees = oneOrTwo("random_rotation.degrees", degrees, null);
       interpolation = checkedInterpolation("random_rotation", interpolation);
+      expand = expand != null && expand;
+      center = center == null ? null : List.copyOf(center);
+      if (center != null && center.size() != 2) {
+        throw new IllegalArgumentException("random_rotation.center needs two values [x, y]; received: " + center);
+      }
       fill = checkedFill("random_rotation", fill);
       angles("random_rotation.degrees", degrees);
     }

@@ -140,11 +140,17 @@ public final class Augmentations {
   }
 
   /**
-   * {@code RandomRotation(degrees, interpolation, expand=False, center=None, fill)}: PIL's
-   * {@code Image.rotate}, counter-clockwise, about the image centre, same output size.
+   * {@code RandomRotation(degrees, interpolation, expand, center, fill)}: PIL's
+   * {@code Image.rotate}, counter-clockwise about {@code center} (x, y in pixels; null: the image
+   * centre), keeping the size unless {@code expand} enlarges it to hold the whole rotated image.
    */
-  public record RandomRotation(Range degrees, Resample resample, int[] fill) implements RandomOp<Double> {
+  public record RandomRotation(Range degrees, Resample resample, boolean expand, double[] center, int[] fill)
+      implements RandomOp<Double> {
     public RandomRotation {
+      if (center != null && center.length != 2) {
+        throw new IllegalArgumentException("center needs two values (x, y); received: " + Arrays.toString(center));
+      }
+      center = center == null ? null : center.clone();
       fill = checkFill(fill);
     }
 
@@ -155,7 +161,7 @@ public final class Augmentations {
 
     @Override
     public RgbImage applyWith(RgbImage image, Double angle) {
-      return PilOps.rotate(image, angle, resample, fill);
+      return PilOps.rotate(image, angle, resample, fill, expand, center);
     }
   }
 

@@ -140,7 +140,7 @@ public final class AutoAugment {
           (int) m, 0, 1, 0, 0), resample, fill);
       case TRANSLATE_Y -> PilOps.transformAffine(image, Augmentations.inverseAffineMatrix(w * 0.5, h * 0.5, 0, 0,
           (int) m, 1, 0, 0), resample, fill);
-      case ROTATE -> PilOps.rotate(image, m, resample, fill);
+      case ROTATE -> PilOps.rotate(image, m, resample, fill, false, null);
       case BRIGHTNESS -> PilOps.brightness(image, 1.0 + m);
       case COLOR -> PilOps.color(image, 1.0 + m);
       case CONTRAST -> PilOps.contrast(image, 1.0 + m);

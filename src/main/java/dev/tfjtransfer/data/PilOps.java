@@ -290,78 +290,109 @@ final class PilOps {
   }
 
   /**
-   * {@code Image.rotate(angle, resample, expand=False, center=None, fillcolor=fill)}:
-   * counter-clockwise degrees about (w/2, h/2), with PIL's transpose fast paths for multiples of 90
-   * and its matrix rounded to 15 decimals.
+   * {@code Image.rotate(angle, resample, expand, center, fillcolor=fill)}: counter-clockwise
+   * degrees about {@code center} (null: (w/2, h/2)), with PIL's transpose fast paths for multiples
+   * of 90 (only without a center), its matrix rounded to 15 decimals, and with {@code expand} an
+   * output just large enough for the whole rotated image.
    */
-  static RgbImage rotate(RgbImage image, double degrees, Resample resample, int[] fill) {
+  static RgbImage rotate(RgbImage image, double degrees, Resample resample, int[] fill, boolean expand,
+      double[] center) {
     double angle = pyMod(degrees, 360.0);
     int w = image.width();
     int h = image.height();
-    if (angle == 0) {
-      return image;
-    }
-    if (angle == 180) {
-      return rotateQuarterTurns(image, 2);
-    }
-    if ((angle == 90 || angle == 270) && w == h) {
-      return rotateQuarterTurns(image, angle == 90 ? 1 : 3);
+    if (center == null) {
+      if (angle == 0) {
+        return image;
+      }
+      if (angle == 180) {
+        return rotateQuarterTurns(image, 2);
+      }
+      if ((angle == 90 || angle == 270) && (expand || w == h)) {
+        return rotateQuarterTurns(image, angle == 90 ? 1 : 3);
+      }
     }
     double radians = -Math.toRadians(angle);
     double[] m = {round15(Math.cos(radians)), round15(Math.sin(radians)), 0.0, round15(-Math.sin(radians)),
         round15(Math.cos(radians)), 0.0};
-    double cx = w / 2.0;
-    double cy = h / 2.0;
+    double cx = center == null ? w / 2.0 : center[0];
+    double cy = center == null ? h / 2.0 : center[1];
     m[2] = m[0] * -cx + m[1] * -cy + m[2] + cx;
     m[5] = m[3] * -cx + m[4] * -cy + m[5] + cy;
-    return transformAffine(image, m, resample, fill);
+    if (!expand) {
+      return transformAffine(image, m, w, h, resample, fill);
+    }
+    double minX = Double.POSITIVE_INFINITY;
+    double maxX = Double.NEGATIVE_INFINITY;
+    double minY = Double.POSITIVE_INFINITY;
+    double maxY = Double.NEGATIVE_INFINITY;
+    for (int[] corner : new int[][] {{0, 0}, {w, 0}, {w, h}, {0, h}}) {
+      double x = m[0] * corner[0] + m[1] * corner[1] + m[2];
+      double y = m[3] * corner[0] + m[4] * corner[1] + m[5];
+      minX = Math.min(minX, x);
+      maxX = Math.max(maxX, x);
+      minY = Math.min(minY, y);
+      maxY = Math.max(maxY, y);
+    }
+    int outW = (int) (Math.ceil(maxX) - Math.floor(minX));
+    int outH = (int) (Math.ceil(maxY) - Math.floor(minY));
+    double tx = -(outW - w) / 2.0;
+    double ty = -(outH - h) / 2.0;
+    double m2 = m[0] * tx + m[1] * ty + m[2];
+    double m5 = m[3] * tx + m[4] * ty + m[5];
+    m[2] = m2;
+    m[5] = m5;
+    return transformAffine(image, m, outW, outH, resample, fill);
+  }
+
+  /** {@link #transformAffine(RgbImage, double[], int, int, Resample, int[])} to an output of the input's size. */
+  static RgbImage transformAffine(RgbImage image, double[] a, Resample resample, int[] fill) {
+    return transformAffine(image, a, image.width(), image.height(), resample, fill);
   }
 
   /**
-   * {@code Image.transform(size, AFFINE, matrix, resample, fillcolor=fill)}: each output pixel
-   * centre (x + 0.5, y + 0.5) maps through {@code matrix} to the input. NEAREST takes Geometry.c's
-   * fast paths (scale-only, 16.16 fixed point, float stepping), BILINEAR the generic per-pixel
-   * filter; pixels whose source falls outside the image get {@code fill}.
+   * {@code Image.transform((outW, outH), AFFINE, matrix, resample, fillcolor=fill)}: each output
+   * pixel centre (x + 0.5, y + 0.5) maps through {@code matrix} to the input. NEAREST takes
+   * Geometry.c's fast paths (scale-only, 16.16 fixed point, float stepping), BILINEAR the generic
+   * per-pixel filter; pixels whose source falls outside the image get {@code fill}.
    */
-  static RgbImage transformAffine(RgbImage image, double[] a, Resample resample, int[] fill) {
-    int w = image.width();
-    int h = image.height();
-    byte[] out = new byte[w * h * 3];
+  static RgbImage transformAffine(RgbImage image, double[] a, int outW, int outH, Resample resample, int[] fill) {
+    byte[] out = new byte[outW * outH * 3];
     for (int i = 0; i < out.length; i += 3) {
       out[i] = (byte) fill[0];
       out[i + 1] = (byte) fill[1];
       out[i + 2] = (byte) fill[2];
     }
+    RgbImage target = new RgbImage(outW, outH, out);
     if (resample == Resample.BILINEAR) {
-      bilinearTransform(image, a, out);
+      bilinearTransform(image, a, target);
     } else if (a[1] == 0 && a[3] == 0) {
-      nearestScale(image, a, out);
-    } else if (fitsFixedPoint(a, 0, 0) && fitsFixedPoint(a, w, h) && fitsFixedPoint(a, 0, h)
-        && fitsFixedPoint(a, w, 0)) {
-      nearestFixedPoint(image, a, out);
+      nearestScale(image, a, target);
+    } else if (fitsFixedPoint(a, 0, 0) && fitsFixedPoint(a, outW, outH) && fitsFixedPoint(a, 0, outH)
+        && fitsFixedPoint(a, outW, 0)) {
+      nearestFixedPoint(image, a, target);
     } else {
-      nearestFloat(image, a, out);
+      nearestFloat(image, a, target);
     }
-    return new RgbImage(w, h, out);
+    return target;
   }
 
-  private static void nearestScale(RgbImage image, double[] a, byte[] out) {
+  private static void nearestScale(RgbImage image, double[] a, RgbImage target) {
     int w = image.width();
     int h = image.height();
-    int[] columns = new int[w];
+    int[] columns = new int[target.width()];
     double xo = a[2] + a[0] * 0.5;
-    for (int x = 0; x < w; x++) {
+    for (int x = 0; x < target.width(); x++) {
       int xin = coord(xo);
       columns[x] = xin >= 0 && xin < w ? xin : -1;
       xo += a[0];
     }
     double yo = a[5] + a[4] * 0.5;
-    for (int y = 0; y < h; y++) {
+    for (int y = 0; y < target.height(); y++) {
       int yin = coord(yo);
       if (yin >= 0 && yin < h) {
-        for (int x = 0; x < w; x++) {
+        for (int x = 0; x < target.width(); x++) {
           if (columns[x] >= 0) {
-            System.arraycopy(image.pixels(), (yin * w + columns[x]) * 3, out, (y * w + x) * 3, 3);
+            copyPixel(image, columns[x], yin, target, x, y);
           }
         }
       }
@@ -373,7 +404,7 @@ final class PilOps {
     return Math.abs(x * a[0] + y * a[1] + a[2]) < 32768.0 && Math.abs(x * a[3] + y * a[4] + a[5]) < 32768.0;
   }
 
-  private static void nearestFixedPoint(RgbImage image, double[] a, byte[] out) {
+  private static void nearestFixedPoint(RgbImage image, double[] a, RgbImage target) {
     int w = image.width();
     int h = image.height();
     int a0 = fix(a[0]);
@@ -382,14 +413,14 @@ final class PilOps {
     int a4 = fix(a[4]);
     int a2 = fix(a[2] + a[0] * 0.5 + a[1] * 0.5);
     int a5 = fix(a[5] + a[3] * 0.5 + a[4] * 0.5);
-    for (int y = 0; y < h; y++) {
+    for (int y = 0; y < target.height(); y++) {
       int xx = a2;
       int yy = a5;
-      for (int x = 0; x < w; x++) {
+      for (int x = 0; x < target.width(); x++) {
         int xin = xx >> 16;
         int yin = yy >> 16;
         if (xin >= 0 && xin < w && yin >= 0 && yin < h) {
-          System.arraycopy(image.pixels(), (yin * w + xin) * 3, out, (y * w + x) * 3, 3);
+          copyPixel(image, xin, yin, target, x, y);
         }
         xx += a0;
         yy += a3;
@@ -399,19 +430,19 @@ final class PilOps {
     }
   }
 
-  private static void nearestFloat(RgbImage image, double[] a, byte[] out) {
+  private static void nearestFloat(RgbImage image, double[] a, RgbImage target) {
     int w = image.width();
     int h = image.height();
     double xo = a[2] + a[1] * 0.5 + a[0] * 0.5;
     double yo = a[5] + a[4] * 0.5 + a[3] * 0.5;
-    for (int y = 0; y < h; y++) {
+    for (int y = 0; y < target.height(); y++) {
       double xx = xo;
       double yy = yo;
-      for (int x = 0; x < w; x++) {
+      for (int x = 0; x < target.width(); x++) {
         int xin = coord(xx);
         int yin = coord(yy);
         if (xin >= 0 && xin < w && yin >= 0 && yin < h) {
-          System.arraycopy(image.pixels(), (yin * w + xin) * 3, out, (y * w + x) * 3, 3);
+          copyPixel(image, xin, yin, target, x, y);
         }
         xx += a[0];
         yy += a[3];
@@ -422,12 +453,13 @@ final class PilOps {
   }
 
   /** Geometry.c's {@code bilinear_filter32RGB}: edge-clamped neighbours, double weights, truncation. */
-  private static void bilinearTransform(RgbImage image, double[] a, byte[] out) {
+  private static void bilinearTransform(RgbImage image, double[] a, RgbImage target) {
     int w = image.width();
     int h = image.height();
     byte[] in = image.pixels();
-    for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
+    byte[] out = target.pixels();
+    for (int y = 0; y < target.height(); y++) {
+      for (int x = 0; x < target.width(); x++) {
         double xin = a[0] * (x + 0.5) + a[1] * (y + 0.5) + a[2];
         double yin = a[3] * (x + 0.5) + a[4] * (y + 0.5) + a[5];
         if (xin < 0.0 || xin >= w || yin < 0.0 || yin >= h) {
@@ -448,10 +480,14 @@ final class PilOps {
           double v2 = hasRow1
               ? lerp(in[((sy + 1) * w + x0) * 3 + c] & 0xff, in[((sy + 1) * w + x1) * 3 + c] & 0xff, dx)
               : v1;
-          out[(y * w + x) * 3 + c] = (byte) (int) lerp(v1, v2, dy);
+          out[(y * target.width() + x) * 3 + c] = (byte) (int) lerp(v1, v2, dy);
         }
       }
     }
+  }
+
+  private static void copyPixel(RgbImage from, int fx, int fy, RgbImage to, int tx, int ty) {
+    System.arraycopy(from.pixels(), (fy * from.width() + fx) * 3, to.pixels(), (ty * to.width() + tx) * 3, 3);
   }
 
   private static RgbImage applyLut(RgbImage image, int[] r, int[] g, int[] b) {

@@ -88,7 +88,8 @@ public final class Transforms {
 
   /** {@code RandomRotation(degrees)}: uniform in [-degrees, degrees], NEAREST, fill 0. */
   public static ImageTransform randomRotation(double degrees) {
-    return new Augmentations.RandomRotation(Augmentations.Range.symmetric("degrees", degrees), Resample.NEAREST, null);
+    return new Augmentations.RandomRotation(Augmentations.Range.symmetric("degrees", degrees), Resample.NEAREST, false, null,
+        null);
   }
 
   /** {@code RandomVerticalFlip(p)}. */

@@ -22,7 +22,7 @@ class AugmentConfigTest {
         train_transforms:
           - random_resized_crop: {size: 64}
           - color_jitter: {brightness: 0.4, contrast: [0.5, 1.5], saturation: 0.4, hue: 0.1}
-          - random_rotation: {degrees: 15, interpolation: bilinear, fill: [1, 2, 3]}
+          - random_rotation: {degrees: 15, interpolation: bilinear, expand: true, center: [3, 4], fill: [1, 2, 3]}
           - vertical_flip: {p: 0.2}
           - random_grayscale: {}
           - random_affine: {degrees: [-5, 10], translate: [0.1, 0.2], scale: [0.9, 1.1], shear: [1, 2, 3, 4]}
@@ -53,6 +53,8 @@ class AugmentConfigTest {
     assertEquals(new Range(-15, 15), rotation.degrees());
     assertEquals(Resample.BILINEAR, rotation.resample());
     assertArrayEquals(new int[] {1, 2, 3}, rotation.fill());
+    assertTrue(rotation.expand());
+    assertArrayEquals(new double[] {3, 4}, rotation.center());
     assertEquals(0.2, assertInstanceOf(Augmentations.RandomVerticalFlip.class, image.get(3)).p());
     assertEquals(0.1, assertInstanceOf(Augmentations.RandomGrayscale.class, image.get(4)).p());
     Augmentations.RandomAffine affine = assertInstanceOf(Augmentations.RandomAffine.class, image.get(5));

@@ -91,7 +91,7 @@ class AugmentationDistributionTest {
     Augmentations.RandomAffine affine = new Augmentations.RandomAffine(new Range(-10, 20), new double[] {0.1, 0.25},
         new Range(0.8, 1.2), new Range(-5, 5), new Range(2, 4), Resample.NEAREST, null);
     Augmentations.RandomRotation rotation = new Augmentations.RandomRotation(new Range(-30, 30), Resample.NEAREST,
-        null);
+        false, null, null);
     Augmentations.GaussianBlur blur = new Augmentations.GaussianBlur(5, 5, new Range(0.1, 2.0));
     double[][] v = new double[8][N];
     for (int i = 0; i < N; i++) {

@@ -84,7 +84,8 @@ class AugmentationParityTest {
     RgbImage actual = apply(c.get("op").asText(), p, image);
     float[] want = expected.floats();
     byte[] got = actual.pixels();
-    assertTrue(got.length == want.length, "size " + actual.width() + "x" + actual.height());
+    assertTrue(actual.height() == expected.shape()[0] && actual.width() == expected.shape()[1], "size "
+        + actual.width() + "x" + actual.height() + ", torchvision's " + expected.shapeString());
     int max = 0;
     int at = -1;
     for (int i = 0; i < got.length; i++) {
@@ -98,7 +99,7 @@ class AugmentationParityTest {
       inexact.add(c.get("key").asText());
     }
     int pixel = at / 3;
-    assertTrue(max <= 1, "max difference " + max + " at (x=" + pixel % image.width() + ", y=" + pixel / image.width()
+    assertTrue(max <= 1, "max difference " + max + " at (x=" + pixel % actual.width() + ", y=" + pixel / actual.width()
         + ", c=" + at % 3 + ")");
   }
 
@@ -120,8 +121,12 @@ class AugmentationParityTest {
       }
       case "grayscale" -> new Augmentations.RandomGrayscale(1).applyWith(image, true);
       case "vflip" -> new Augmentations.RandomVerticalFlip(1).applyWith(image, true);
-      case "rotate" -> new Augmentations.RandomRotation(new Augmentations.Range(-180, 180), resample(p), ints(p.get(
-          "fill"))).applyWith(image, p.get("angle").asDouble());
+      case "rotate" -> {
+        JsonNode center = p.get("center");
+        yield new Augmentations.RandomRotation(new Augmentations.Range(-180, 180), resample(p),
+            p.get("expand").asBoolean(), center.isNull() ? null : new double[] {center.get(0).asDouble(),
+                center.get(1).asDouble()}, ints(p.get("fill"))).applyWith(image, p.get("angle").asDouble());
+      }
       case "affine" -> {
         Augmentations.RandomAffine affine = new Augmentations.RandomAffine(new Augmentations.Range(0, 0), null, null,
             null, null, resample(p), ints(p.get("fill")));
