@@ -2,6 +2,7 @@ package dev.tfjtransfer.cli;
 
 import dev.tfjtransfer.data.ImageDecoder;
 import dev.tfjtransfer.data.RgbImage;
+import dev.tfjtransfer.data.TestTimeAugmentation;
 import dev.tfjtransfer.infer.Prediction;
 import dev.tfjtransfer.infer.Predictor;
 import dev.tfjtransfer.nn.LoadMode;
@@ -45,6 +46,11 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "16", description = "images per forward pass (default: ${DEFAULT-VALUE})")
   int batch;
 
+  @Option(names = "--tta", defaultValue = "none", description = "test-time augmentation: none, flip, five_crop or"
+      + " ten_crop (torchvision's FiveCrop/TenCrop in place of the final center crop); probabilities are averaged"
+      + " over the views (default: ${DEFAULT-VALUE})")
+  String tta;
+
   @Override
   public Integer call() throws Exception {
     if (!Files.isDirectory(images)) {
@@ -53,6 +59,12 @@ final class PredictCommand implements Callable<Integer> {
     if (top < 1 || batch < 1) {
       throw new IllegalArgumentException("--top and --batch must be at least 1; received: --top " + top + " --batch "
           + batch);
+    }
+    TestTimeAugmentation views;
+    try {
+      views = TestTimeAugmentation.parse(tta);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--tta " + tta + ": " + e.getMessage());
     }
     List<String> classNames = List.of();
     Model built;
@@ -78,7 +90,7 @@ final class PredictCommand implements Callable<Integer> {
         outputLogits, files.stream().mapToInt(f -> f.getFileName().toString().length()).max().orElse(0));
     output.begin();
     try (Model model = built) {
-      Predictor predictor = new Predictor(model, pipeline, batch);
+      Predictor predictor = new Predictor(model, pipeline, batch, views);
       int skipped = 0;
       for (int start = 0; start < files.size(); start += batch) {
         List<Path> names = new ArrayList<>();

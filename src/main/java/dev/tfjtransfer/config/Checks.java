@@ -24,4 +24,16 @@ final class Checks {
       throw new IllegalArgumentException(key + " must be in [" + min + ", " + max + "]; received: " + value);
     }
   }
+
+  static void nonNegative(String key, double value) {
+    if (!(value >= 0)) {
+      throw new IllegalArgumentException(key + " must be >= 0; received: " + value);
+    }
+  }
+
+  static void positiveNumber(String key, double value) {
+    if (!(value > 0)) {
+      throw new IllegalArgumentException(key + " must be positive; received: " + value);
+    }
+  }
 }

@@ -96,6 +96,12 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
       // null until RunConfig fills them from the architecture's eval preset
       trainTransforms = trainTransforms == null ? null : List.copyOf(trainTransforms);
       valTransforms = valTransforms == null ? null : List.copyOf(valTransforms);
+      if (trainTransforms != null) {
+        TransformConfigs.toTensorTransforms(trainTransforms, "data.train_transforms");
+      }
+      if (valTransforms != null) {
+        TransformConfigs.toTensorTransforms(valTransforms, "data.val_transforms");
+      }
       // null: what the weights file records (Keras' caffe mean), else the architecture's preset
       batchSize = batchSize == null ? 16 : batchSize;
       Checks.positive("data.batch_size", batchSize);

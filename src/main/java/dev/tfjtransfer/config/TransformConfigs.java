@@ -1,6 +1,7 @@
 package dev.tfjtransfer.config;
 
 import dev.tfjtransfer.data.ImageTransform;
+import dev.tfjtransfer.data.TensorTransform;
 import java.util.List;
 
 /** Helpers over lists of {@link TransformConfig}. */
@@ -21,7 +22,26 @@ public final class TransformConfigs {
     return size;
   }
 
+  /** The image transforms, in order. */
   public static List<ImageTransform> toTransforms(List<TransformConfig> transforms) {
-    return transforms.stream().map(TransformConfig::toTransform).toList();
+    return transforms.stream().filter(t -> !t.isTensorTransform()).map(TransformConfig::toTransform).toList();
+  }
+
+  /**
+   * The transforms on the normalized tensor (random_erasing), which must follow every image
+   * transform, as RandomErasing follows ToTensor and Normalize in torchvision's recipes.
+   */
+  public static List<TensorTransform> toTensorTransforms(List<TransformConfig> transforms, String key) {
+    boolean tensorSeen = false;
+    for (TransformConfig t : transforms) {
+      if (t.isTensorTransform()) {
+        tensorSeen = true;
+      } else if (tensorSeen) {
+        throw new IllegalArgumentException(key + ": random_erasing works on the normalized tensor and must come"
+            + " after every image transform");
+      }
+    }
+    return transforms.stream().filter(TransformConfig::isTensorTransform).map(TransformConfig::toTensorTransform)
+        .toList();
   }
 }

@@ -4,8 +4,8 @@ import java.util.SplittableRandom;
 
 /**
  * One step of an image pipeline with torchvision's semantics (Resize, CenterCrop,
- * RandomResizedCrop, RandomHorizontalFlip). Random steps draw only from {@code random}, so a
- * seed fixes every crop and flip.
+ * RandomResizedCrop, RandomHorizontalFlip and the augmentations of {@link Augmentations} and
+ * {@link AutoAugment}). Random steps draw only from {@code random}, so a seed fixes every draw.
  */
 @FunctionalInterface
 public interface ImageTransform {

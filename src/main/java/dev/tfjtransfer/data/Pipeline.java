@@ -5,12 +5,19 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * A composed image pipeline ({@code transforms.Compose}): geometric steps, then ToTensor and
- * Normalize into a float buffer. The output must be {@code size x size}.
+ * A composed image pipeline ({@code transforms.Compose}): image steps, then ToTensor and
+ * Normalize into a float buffer, then tensor steps (RandomErasing). The output must be
+ * {@code size x size}.
  */
-public record Pipeline(List<ImageTransform> steps, Normalization normalization, int size) {
+public record Pipeline(List<ImageTransform> steps, Normalization normalization, int size,
+    List<TensorTransform> tensorSteps) {
   public Pipeline {
     steps = List.copyOf(steps);
+    tensorSteps = List.copyOf(tensorSteps);
+  }
+
+  public Pipeline(List<ImageTransform> steps, Normalization normalization, int size) {
+    this(steps, normalization, size, List.of());
   }
 
   /** The tutorial's validation pipeline: Resize(256), CenterCrop(224), ImageNet Normalize. */
@@ -35,20 +42,45 @@ public record Pipeline(List<ImageTransform> steps, Normalization normalization, 
 
   /** Transforms {@code image} and writes it at {@code dest[offset]}, {@code size*size*3} floats, HWC. */
   public void apply(RgbImage image, SplittableRandom random, float[] dest, int offset) {
+    write(transform(image, random), random, dest, offset);
+  }
+
+  /** The image steps alone: what ToTensor receives. */
+  public RgbImage transform(RgbImage image, SplittableRandom random) {
     RgbImage out = image;
     for (ImageTransform step : steps) {
       out = step.apply(out, random);
     }
-    if (out.width() != size || out.height() != size) {
-      throw new IllegalStateException("pipeline produced " + out.width() + "x" + out.height() + ", expected " + size
-          + "x" + size + ": end it with a crop or resize to that size");
+    return out;
+  }
+
+  /** ToTensor, Normalize and the tensor steps of a {@code size x size} image, at {@code dest[offset]}. */
+  public void write(RgbImage image, SplittableRandom random, float[] dest, int offset) {
+    if (image.width() != size || image.height() != size) {
+      throw new IllegalStateException("pipeline produced " + image.width() + "x" + image.height() + ", expected "
+          + size + "x" + size + ": end it with a crop or resize to that size");
     }
-    normalization.write(out, dest, offset);
+    normalization.write(image, dest, offset);
+    for (TensorTransform step : tensorSteps) {
+      step.apply(dest, offset, size, size, random);
+    }
+  }
+
+  /**
+   * This pipeline without its final CenterCrop, which test-time FiveCrop / TenCrop replace
+   * (torchvision's {@code Resize(256), TenCrop(224)}).
+   */
+  Pipeline withoutFinalCenterCrop() {
+    if (steps.isEmpty() || !(steps.get(steps.size() - 1) instanceof Transforms.CenterCrop)) {
+      throw new IllegalArgumentException("five_crop and ten_crop take the place of the pipeline's final"
+          + " center_crop; this pipeline does not end with one");
+    }
+    return new Pipeline(steps.subList(0, steps.size() - 1), normalization, size, tensorSteps);
   }
 
   /** Whether every step is deterministic, so an image's output can be computed once and reused. */
   public boolean isDeterministic() {
-    return steps.stream().noneMatch(ImageTransform::isRandom);
+    return tensorSteps.isEmpty() && steps.stream().noneMatch(ImageTransform::isRandom);
   }
 
   public int floatsPerImage() {

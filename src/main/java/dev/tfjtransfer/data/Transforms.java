@@ -1,8 +1,9 @@
 package dev.tfjtransfer.data;
 
 /**
- * torchvision's geometric transforms on PIL images, with torchvision 0.14's size arithmetic and
- * PIL's resampling ({@link PilResample}).
+ * torchvision's transforms on PIL images, with torchvision 0.14's size arithmetic and PIL's
+ * resampling ({@link PilResample}); the augmentations' full argument lists are the records in
+ * {@link Augmentations} and {@link AutoAugment}.
  */
 public final class Transforms {
   private Transforms() {}
@@ -45,12 +46,18 @@ public final class Transforms {
    */
   public static ImageTransform centerCrop(int size) {
     requirePositive("size", size);
-    return (image, random) -> {
+    return new CenterCrop(size);
+  }
+
+  /** {@code CenterCrop}, recognisable so test-time FiveCrop/TenCrop can take its place. */
+  record CenterCrop(int size) implements ImageTransform {
+    @Override
+    public RgbImage apply(RgbImage image, java.util.SplittableRandom random) {
       RgbImage padded = padToAtLeast(image, size, size);
       int top = (int) Math.rint((padded.height() - size) / 2.0);
       int left = (int) Math.rint((padded.width() - size) / 2.0);
       return crop(padded, left, top, size, size);
-    };
+    }
   }
 
   /** {@code RandomHorizontalFlip(p)}. */
@@ -82,6 +89,51 @@ public final class Transforms {
 
   public static ImageTransform randomResizedCrop(int size) {
     return randomResizedCrop(size, 0.08, 1.0, 3.0 / 4.0, 4.0 / 3.0);
+  }
+
+  /** {@code ColorJitter(brightness, contrast, saturation, hue)}: factors in [max(0, 1 - x), 1 + x], hue in [-h, h]. */
+  public static ImageTransform colorJitter(double brightness, double contrast, double saturation, double hue) {
+    return Augmentations.ColorJitter.of(brightness, contrast, saturation, hue);
+  }
+
+  /** {@code RandomRotation(degrees)}: uniform in [-degrees, degrees], NEAREST, fill 0. */
+  public static ImageTransform randomRotation(double degrees) {
+    return new Augmentations.RandomRotation(Augmentations.Range.symmetric("degrees", degrees), Resample.NEAREST, false, null,
+        null);
+  }
+
+  /** {@code RandomVerticalFlip(p)}. */
+  public static ImageTransform randomVerticalFlip(double p) {
+    return new Augmentations.RandomVerticalFlip(p);
+  }
+
+  /** {@code RandomGrayscale(p)}. */
+  public static ImageTransform randomGrayscale(double p) {
+    return new Augmentations.RandomGrayscale(p);
+  }
+
+  /** {@code GaussianBlur(kernel_size, sigma=(sigmaMin, sigmaMax))} with a square kernel. */
+  public static ImageTransform gaussianBlur(int kernelSize, double sigmaMin, double sigmaMax) {
+    return new Augmentations.GaussianBlur(kernelSize, kernelSize, new Augmentations.Range(sigmaMin, sigmaMax));
+  }
+
+  /** {@code TrivialAugmentWide()}: 31 magnitude bins, NEAREST, fill 0. */
+  public static ImageTransform trivialAugmentWide() {
+    return new AutoAugment.TrivialAugmentWide();
+  }
+
+  /** {@code RandAugment(num_ops, magnitude)}: 31 magnitude bins, NEAREST, fill 0. */
+  public static ImageTransform randAugment(int numOps, int magnitude) {
+    return new AutoAugment.RandAugment(numOps, magnitude);
+  }
+
+  /**
+   * {@code RandomErasing(p)} with torchvision's defaults (scale 0.02..0.33, ratio 0.3..3.3, value
+   * 0): a step on the normalized tensor, the last argument of {@link Pipeline}.
+   */
+  public static TensorTransform randomErasing(double p) {
+    return new Augmentations.RandomErasing(p, new Augmentations.Range(0.02, 0.33), new Augmentations.Range(0.3, 3.3),
+        new float[] {0f});
   }
 
   /** {@code RandomResizedCrop.get_params}: returns {left, top, width, height}. */

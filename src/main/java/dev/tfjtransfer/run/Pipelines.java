@@ -16,6 +16,7 @@ final class Pipelines {
       throw new IllegalArgumentException(key + " must end with random_resized_crop or center_crop so every image has"
           + " the same size");
     }
-    return new Pipeline(TransformConfigs.toTransforms(transforms), normalization, size);
+    return new Pipeline(TransformConfigs.toTransforms(transforms), normalization, size,
+        TransformConfigs.toTensorTransforms(transforms, key));
   }
 }

@@ -39,7 +39,7 @@ public record RunArtifacts(String architecture, HeadSpec head, StateDict weights
         : HeadSpec.linear(classes.size());
     Normalization normalization = RunData.normalization(config.data().normalize());
     List<TransformConfig> val = config.data().valTransforms();
-    Pipeline eval = new Pipeline(TransformConfigs.toTransforms(val), normalization, TransformConfigs.outputSize(val));
+    Pipeline eval = Pipelines.of(val, normalization, "data.val_transforms");
     return new RunArtifacts(config.model().arch(), head, weights, classes, eval,
         evalPreset(val, normalization, ModelZoo.architecture(config.model().arch()).eval()));
   }

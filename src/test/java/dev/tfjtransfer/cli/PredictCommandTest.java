@@ -107,4 +107,50 @@ class PredictCommandTest {
     }
     return out.toString();
   }
+
+  @Test
+  void ttaAveragesViewsAndRejectsUnknownModes() throws Exception {
+    DemoDataset.generate(dir.resolve("data"), 1, 1, 3);
+    Path images = dir.resolve("data/val/discs");
+    try (Model model = ModelZoo.create("resnet18", HeadSpec.linear(3))) {
+      model.initialize(2);
+      Safetensors.write(model.stateDict(), dir.resolve("w.safetensors"));
+    }
+    String[] common = {"predict", "--arch", "resnet18", "--num-classes", "3", "--weights",
+        dir.resolve("w.safetensors").toString(), "--images", images.toString(), "--top", "3"};
+    List<double[]> probabilities = new ArrayList<>();
+    for (String tta : List.of("none", "flip", "ten_crop")) {
+      String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(common), java.util.stream.Stream.of(
+          "--tta", tta)).toArray(String[]::new);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      PrintStream saved = System.out;
+      System.setOut(new PrintStream(out, true));
+      try {
+        assertEquals(0, Main.commandLine().execute(args), tta);
+      } finally {
+        System.setOut(saved);
+      }
+      JsonNode top = new ObjectMapper().readTree(out.toString().split("\n")[0]).get("top");
+      double[] p = new double[3];
+      for (JsonNode entry : top) {
+        p[entry.get("index").asInt()] = entry.get("prob").asDouble();
+      }
+      assertEquals(1.0, p[0] + p[1] + p[2], 1e-5, tta + ": averaged probabilities still sum to 1");
+      probabilities.add(p);
+    }
+    assertTrue(!java.util.Arrays.equals(probabilities.get(0), probabilities.get(2)), "ten_crop sees other pixels");
+    PrintStream savedErr = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true));
+    try {
+      String[] bad = java.util.Arrays.copyOf(common, common.length + 2);
+      bad[common.length] = "--tta";
+      bad[common.length + 1] = "six_crop";
+      assertTrue(Main.commandLine().execute(bad) != 0);
+    } finally {
+      System.setErr(savedErr);
+    }
+    assertTrue(err.toString().contains("--tta six_crop: test-time augmentation must be one of none, flip, five_crop,"
+        + " ten_crop"), err.toString());
+  }
 }
