@@ -34,7 +34,7 @@ final class Bottleneck extends Layer {
     conv1 = Conv2D.builder("conv1").setChannels(inplanes, width).setKernel(1).optBias(false).build();
     bn1 = new BatchNorm2d("bn1", width);
     conv2 = Conv2D.builder("conv2").setChannels(width, width).setKernel(3).optStride(stride).optPadding(1)
-        .optBias(false).build();
+        .optGroups(groups).optBias(false).build();
     bn2 = new BatchNorm2d("bn2", width);
     conv3 = Conv2D.builder("conv3").setChannels(width, out).setKernel(1).optBias(false).build();
     bn3 = new BatchNorm2d("bn3", out);
