@@ -12,6 +12,7 @@ Needs Debian's python3-torch and python3-torchvision (apt), never pip.
 """
 import json
 import os
+import re
 import struct
 import sys
 
@@ -53,6 +54,28 @@ def randomize_batchnorm(model, gen):
             m.num_batches_tracked.fill_(int(torch.randint(1, 1000, (1,), generator=gen)))
 
 
+def randomize_layer_norm_and_scale(model, gen):
+    """LayerNorm starts at weight 1, bias 0 and ConvNeXt's layer_scale at 1e-6, which would hide a
+    missing affine transform or a missing (or transposed) scale."""
+    for name, m in model.named_modules():
+        if isinstance(m, nn.LayerNorm):
+            c = m.normalized_shape[0]
+            m.weight.data.copy_(torch.rand(c, generator=gen) + 0.5)
+            m.bias.data.copy_(torch.randn(c, generator=gen) * 0.2)
+        if hasattr(m, "layer_scale"):
+            m.layer_scale.data.copy_(torch.rand(m.layer_scale.shape, generator=gen) * 0.5 + 0.25)
+
+
+def published_key_names(name, state):
+    """torchvision's published DenseNet files keep LuaTorch's dense-layer names (norm.1, conv.2),
+    which torchvision's loader renames, and predate num_batches_tracked: the legacy-format file is
+    written like them."""
+    if not name.startswith("densenet"):
+        return state
+    return {re.sub(r"(denselayer\d+\.(?:norm|relu|conv))([12])\.", r"\1.\2.", k): v for k, v in state.items()
+            if not k.endswith("num_batches_tracked")}
+
+
 def custom_mlp_head(model, num_classes):
     """The seeds' custom head: adaptive avgpool to 3x3, then a 4608-512-128-N MLP."""
     model.avgpool = nn.AdaptiveAvgPool2d((3, 3))
@@ -71,6 +94,11 @@ CASES = {
     "vgg16": (lambda: torchvision.models.vgg16(), [(224, 224), (64, 64)], ["zip", "legacy"]),
     # 64x64 makes features 2x2, so the 3x3 adaptive pool has overlapping bins
     "vgg16_mlp5": (lambda: custom_mlp_head(torchvision.models.vgg16(), 5), [(64, 64), (100, 130)], ["zip"]),
+    # one per family: grouped convolutions, concatenations, squeeze-excitation, LayerNorm + layer scale
+    "resnext50_32x4d": (lambda: torchvision.models.resnext50_32x4d(), [(224, 224), (75, 90)], ["zip", "legacy"]),
+    "densenet121": (lambda: torchvision.models.densenet121(), [(224, 224), (61, 83)], ["zip", "legacy"]),
+    "regnet_y_400mf": (lambda: torchvision.models.regnet_y_400mf(), [(224, 224), (59, 77)], ["zip", "legacy"]),
+    "convnext_tiny": (lambda: torchvision.models.convnext_tiny(), [(224, 224), (67, 91)], ["zip", "legacy"]),
 }
 
 
@@ -84,11 +112,13 @@ def main():
         model = build()
         with torch.no_grad():
             randomize_batchnorm(model, gen)
+            randomize_layer_norm_and_scale(model, gen)
         model.eval()
         state = model.state_dict()
         for fmt in formats:
             path = os.path.join(out, f"{name}-{fmt}.pth")
-            torch.save(state, path + ".tmp", _use_new_zipfile_serialization=(fmt == "zip"))
+            saved = state if fmt == "zip" else published_key_names(name, state)
+            torch.save(saved, path + ".tmp", _use_new_zipfile_serialization=(fmt == "zip"))
             os.replace(path + ".tmp", path)
         io = {}
         with torch.no_grad():

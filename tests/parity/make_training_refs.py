@@ -12,6 +12,9 @@ Cases (64x64 inputs, 4 images per batch, a different seeded batch per step):
                  two correct implementations flip signs and differ by 2 lr, far above 1e-4.
   resnet18_head  the tutorial's fixed feature extractor: requires_grad False except fc, AdamW on
                  fc only, model.train() (frozen BatchNorm layers still update running stats).
+  convnext_tiny_adamw
+                 convnext_tiny without stochastic depth, new 3-class head, all trainable, two groups
+                 (head at 10x the backbone's lr, both with weight decay 0.05), AdamW eps 1e-3 as above.
 Saved per case: the initial state_dict (.pth), the batches and losses, and the final state_dict.
 Also schedules.safetensors: learning rates of torch's schedulers per epoch / step.
 
@@ -26,7 +29,7 @@ import torch.nn as nn
 import torchvision
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_torchvision_refs import randomize_batchnorm, save_safetensors  # noqa: E402
+from make_torchvision_refs import randomize_batchnorm, randomize_layer_norm_and_scale, save_safetensors  # noqa: E402
 
 
 def vgg16_sgd():
@@ -54,7 +57,24 @@ def resnet18_head():
     return model, torch.optim.AdamW(model.fc.parameters(), lr=1e-3, weight_decay=0.01), 3
 
 
-CASES = {"vgg16_sgd": vgg16_sgd, "resnet18_adamw": resnet18_adamw, "resnet18_head": resnet18_head}
+def two_groups(model, head, head_lr, rest_lr, weight_decay):
+    """The head with its own learning rate, everything else in a second group."""
+    head_params = list(head.parameters())
+    head_ids = {id(p) for p in head_params}
+    rest = [p for p in model.parameters() if id(p) not in head_ids]
+    return [{"params": head_params, "lr": head_lr, "weight_decay": weight_decay},
+            {"params": rest, "lr": rest_lr, "weight_decay": weight_decay}]
+
+
+def convnext_tiny_adamw():
+    # stochastic depth off: its random row masks cannot match across frameworks
+    model = torchvision.models.convnext_tiny(stochastic_depth_prob=0.0)
+    model.classifier[2] = nn.Linear(768, 3)
+    return model, torch.optim.AdamW(two_groups(model, model.classifier[2], 1e-3, 1e-4, 0.05), eps=1e-3), 3
+
+
+CASES = {"vgg16_sgd": vgg16_sgd, "resnet18_adamw": resnet18_adamw, "resnet18_head": resnet18_head,
+         "convnext_tiny_adamw": convnext_tiny_adamw}
 
 
 def tiny_net():
@@ -137,6 +157,7 @@ def main():
         model, optimizer, classes = make()
         with torch.no_grad():
             randomize_batchnorm(model, gen)
+            randomize_layer_norm_and_scale(model, gen)
             # torchvision zero-initializes biases; a zero bias would make "parameter within 1e-4"
             # a test of the raw gradient, whose float32 noise in VGG's first layers is ~1%
             for pname, p in model.named_parameters():

@@ -3,6 +3,7 @@ package dev.tfjtransfer.nn;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /**
  * {@code nn.Dropout(p)}: in a {@link Mode#TRAINING} call zeroes each value with probability p and
@@ -25,11 +26,19 @@ public final class Dropout extends Layer {
       return input;
     }
     Ops tf = context.tf();
-    float keep = 1 - rate;
-    Operand<TFloat32> uniform = tf.random.statelessRandomUniform(tf.shape(input), context.statelessSeed());
+    return tf.math.mul(input, scaledKeepMask(context, tf.shape(input), 1 - rate));
+  }
+
+  /**
+   * 1 / keep with probability keep and 0 otherwise, of {@code shape}, drawn from the call's
+   * per-step stateless seed.
+   */
+  static Operand<TFloat32> scaledKeepMask(LayerContext context, Operand<TInt32> shape, float keep) {
+    Ops tf = context.tf();
+    Operand<TFloat32> uniform = tf.random.statelessRandomUniform(shape, context.statelessSeed());
     // floor(keep + U[0,1)) is 1 with probability keep
     Operand<TFloat32> mask = tf.math.floor(tf.math.add(uniform, tf.constant(keep)));
-    return tf.math.mul(input, tf.math.mul(mask, tf.constant(1f / keep)));
+    return tf.math.mul(mask, tf.constant(1f / keep));
   }
 
   @Override

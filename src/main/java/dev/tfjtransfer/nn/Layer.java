@@ -17,7 +17,8 @@ import org.tensorflow.types.TFloat32;
  * path from the model root, e.g. {@code layer4.1.conv2.weight}.
  */
 public abstract class Layer {
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_]*");
+  // "-" for RegNet's block1-0
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]*");
 
   private final String name;
   private final List<Parameter> parameters = new ArrayList<>();
@@ -28,7 +29,7 @@ public abstract class Layer {
   /** @param name the attribute name in the parent module; empty only for a model's root */
   protected Layer(String name) {
     if (name == null || !NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("layer name must be letters, digits or '_'; received: name=" + name);
+      throw new IllegalArgumentException("layer name must be letters, digits, '_' or '-'; received: name=" + name);
     }
     this.name = name;
   }

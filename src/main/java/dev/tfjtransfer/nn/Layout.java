@@ -10,7 +10,9 @@ public enum Layout {
   /** torch conv weight (out, in, kh, kw) stored as TF's (kh, kw, in, out). */
   CONV_OIHW_AS_HWIO(new int[] {2, 3, 1, 0}),
   /** torch Linear weight (out, in) stored as (in, out) for {@code x @ W}. */
-  LINEAR_OUT_IN_AS_IN_OUT(new int[] {1, 0});
+  LINEAR_OUT_IN_AS_IN_OUT(new int[] {1, 0}),
+  /** torch per-channel tensor (C, 1, 1), broadcast over NCHW, stored (1, 1, C) to broadcast over NHWC. */
+  CHANNEL_C11_AS_11C(new int[] {1, 2, 0});
 
   private final int[] torchToGraph;
 

@@ -196,12 +196,13 @@ public final class Model implements AutoCloseable {
 
   /** Gives every parameter that was neither loaded nor initialized its initial value. */
   public void ensureInitialized() {
-    for (Parameter p : parameters.values()) {
-      if (!assigned.contains(p.name())) {
-        // one at a time: only one parameter's initial values are in memory at once
-        assign(Map.of(p, p.initialValue(randomFor(initSeed, p.name()))));
-      }
+    List<Parameter> pending = parameters.values().stream().filter(p -> !assigned.contains(p.name())).toList();
+    if (pending.isEmpty()) {
+      return;
     }
+    // values drawn as their run comes: only about one run's initial values are in memory at once
+    io.assign(session(), pending, p -> p.initialValue(randomFor(initSeed, p.name())));
+    pending.forEach(p -> assigned.add(p.name()));
   }
 
   /**
@@ -306,7 +307,7 @@ public final class Model implements AutoCloseable {
   }
 
   private void assign(Map<Parameter, HostTensor> values) {
-    io.assign(session(), values);
+    io.assign(session(), values.keySet(), values::get);
     values.keySet().forEach(p -> assigned.add(p.name()));
   }
 

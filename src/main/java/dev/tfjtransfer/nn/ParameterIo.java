@@ -2,8 +2,12 @@ package dev.tfjtransfer.nn;
 
 import dev.tfjtransfer.weights.DType;
 import dev.tfjtransfer.weights.HostTensor;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
@@ -36,17 +40,48 @@ final class ParameterIo {
   static final String LOAD_SCOPE = "load_state_dict";
   static final String READ_SCOPE = "state_dict";
 
+  /** Values assigned by one session run at most (unless a single parameter is larger). */
+  private static final long BYTES_PER_RUN = 64L << 20;
+
   /**
-   * Assigns each value in its own run, so at most one parameter's copy exists in native memory at
-   * a time (VGG16's classifier.0 alone is 411 MB).
+   * Assigns {@code valueOf(p)} to each parameter in runs of at most {@link #BYTES_PER_RUN}, taking
+   * the values only when their run comes, so little more than one parameter's copy exists in
+   * memory at a time (VGG16's classifier.0 alone is 411 MB). Not one run per parameter: each new
+   * set of feeds makes the session prune and copy the whole graph, which made loading DenseNet-121
+   * (727 parameters) take minutes; and all assign ops exist before the first run, since a session
+   * also re-reads a graph that grew.
    */
-  void assign(Session session, Map<Parameter, HostTensor> values) {
-    for (Map.Entry<Parameter, HostTensor> e : values.entrySet()) {
-      Parameter p = e.getKey();
-      createAssign(p);
-      try (Tensor t = toTensor(e.getValue())) {
-        session.runner().feed(feeds.get(p.name()), t).addTarget(assigns.get(p.name())).run().close();
+  void assign(Session session, Collection<Parameter> parameters, Function<Parameter, HostTensor> valueOf) {
+    parameters.forEach(this::createAssign);
+    List<Parameter> chunk = new ArrayList<>();
+    long chunkBytes = 0;
+    for (Parameter p : parameters) {
+      long bytes = p.size() * (p.dtype() == DType.F32 ? Float.BYTES : Long.BYTES);
+      if (!chunk.isEmpty() && chunkBytes + bytes > BYTES_PER_RUN) {
+        run(session, chunk, valueOf);
+        chunk.clear();
+        chunkBytes = 0;
       }
+      chunk.add(p);
+      chunkBytes += bytes;
+    }
+    if (!chunk.isEmpty()) {
+      run(session, chunk, valueOf);
+    }
+  }
+
+  private void run(Session session, List<Parameter> chunk, Function<Parameter, HostTensor> valueOf) {
+    List<Tensor> tensors = new ArrayList<>();
+    try {
+      Session.Runner runner = session.runner();
+      for (Parameter p : chunk) {
+        Tensor t = toTensor(valueOf.apply(p));
+        tensors.add(t);
+        runner.feed(feeds.get(p.name()), t).addTarget(assigns.get(p.name()));
+      }
+      runner.run().close();
+    } finally {
+      tensors.forEach(Tensor::close);
     }
   }
 

@@ -166,12 +166,26 @@ public final class TrainingStep {
       Set<GraphOperation> stepOps) {
     List<Op> dependencies = new ArrayList<>();
     dependencies.add(tf.identity(grad));
-    for (GraphOperation reader : ((GraphOperation) p.variable().op()).consumers()) {
+    addReaders((GraphOperation) p.variable().op(), stepOps, dependencies);
+    return dependencies;
+  }
+
+  /**
+   * Ops whose output may share the input's buffer: an op reading such a view of a ref variable
+   * (a depthwise convolution's backward pass reads the reshaped kernel) reads the weight itself,
+   * so the update must wait for it too, or it races the read and corrupts the gradient.
+   */
+  private static final Set<String> VIEW_OPS = Set.of("Identity", "Reshape", "ExpandDims", "Squeeze", "Snapshot");
+
+  private static void addReaders(GraphOperation op, Set<GraphOperation> stepOps, List<Op> dependencies) {
+    for (GraphOperation reader : op.consumers()) {
       if (stepOps.contains(reader)) {
         dependencies.add(() -> reader);
+        if (VIEW_OPS.contains(reader.type())) {
+          addReaders(reader, stepOps, dependencies);
+        }
       }
     }
-    return dependencies;
   }
 
   /**

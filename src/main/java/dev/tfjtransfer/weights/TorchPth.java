@@ -16,6 +16,7 @@ import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -30,14 +31,35 @@ public final class TorchPth {
   /** torch's legacy magic number, pickled as a LONG1 at the start of the file. */
   private static final BigInteger LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
 
+  /** torchvision's pattern in {@code densenet._load_state_dict}. */
+  private static final Pattern LEGACY_DENSE_LAYER_KEY = Pattern.compile(
+      "^(.*denselayer\\d+\\.(?:norm|relu|conv))\\.((?:[12])\\.(?:weight|bias|running_mean|running_var))$");
+
   private TorchPth() {}
 
   public static StateDict read(Path file) throws IOException {
-    return switch (StateDict.WeightFormat.detect(file)) {
+    StateDict raw = switch (StateDict.WeightFormat.detect(file)) {
       case TORCH_ZIP -> readZip(file);
       case TORCH_LEGACY -> readLegacy(file);
       case SAFETENSORS, KERAS_H5 -> throw new InvalidWeightsFileException(file, "is not a PyTorch .pth file");
     };
+    return renameDenseLayerKeys(raw);
+  }
+
+  /**
+   * torchvision's published DenseNet files name a dense layer's modules {@code norm.1},
+   * {@code conv.2} (from LuaTorch); torchvision's {@code densenet._load_state_dict} renames them
+   * to today's {@code norm1}, {@code conv2} before loading, and so does this. No other key matches.
+   */
+  static StateDict renameDenseLayerKeys(StateDict state) {
+    if (state.names().stream().noneMatch(n -> LEGACY_DENSE_LAYER_KEY.matcher(n).matches())) {
+      return state;
+    }
+    StateDict renamed = new StateDict();
+    renamed.metadata().putAll(state.metadata());
+    state.tensors().forEach((name, tensor) -> renamed.put(LEGACY_DENSE_LAYER_KEY.matcher(name).replaceFirst("$1$2"),
+        tensor));
+    return renamed;
   }
 
   /** A storage reference from a pickle's persistent id: ('storage', type, key, location, numel). */

@@ -13,10 +13,11 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * ResNet-50 block, torchvision's v1.5: 1x1 reduce, 3x3 carrying the stride, 1x1 expand (x4), with
- * the shortcut added before the last ReLU.
+ * the shortcut added before the last ReLU. The inner width is planes * widthPerGroup / 64 per
+ * group; ResNeXt splits the 3x3 into {@code groups}, Wide ResNet doubles widthPerGroup.
  */
 final class Bottleneck extends Layer {
-  private static final int EXPANSION = 4;
+  static final int EXPANSION = 4;
 
   private final Conv2D conv1;
   private final BatchNorm2d bn1;
@@ -26,15 +27,16 @@ final class Bottleneck extends Layer {
   private final BatchNorm2d bn3;
   private final Sequential downsample;
 
-  Bottleneck(String name, long inplanes, long planes, int stride) {
+  Bottleneck(String name, long inplanes, long planes, int stride, int groups, int widthPerGroup) {
     super(name);
+    long width = (long) (planes * (widthPerGroup / 64.0)) * groups;
     long out = planes * EXPANSION;
-    conv1 = Conv2D.builder("conv1").setChannels(inplanes, planes).setKernel(1).optBias(false).build();
-    bn1 = new BatchNorm2d("bn1", planes);
-    conv2 = Conv2D.builder("conv2").setChannels(planes, planes).setKernel(3).optStride(stride).optPadding(1)
-        .optBias(false).build();
-    bn2 = new BatchNorm2d("bn2", planes);
-    conv3 = Conv2D.builder("conv3").setChannels(planes, out).setKernel(1).optBias(false).build();
+    conv1 = Conv2D.builder("conv1").setChannels(inplanes, width).setKernel(1).optBias(false).build();
+    bn1 = new BatchNorm2d("bn1", width);
+    conv2 = Conv2D.builder("conv2").setChannels(width, width).setKernel(3).optStride(stride).optPadding(1)
+        .optGroups(groups).optBias(false).build();
+    bn2 = new BatchNorm2d("bn2", width);
+    conv3 = Conv2D.builder("conv3").setChannels(width, out).setKernel(1).optBias(false).build();
     bn3 = new BatchNorm2d("bn3", out);
     downsample = ResNet.downsample(inplanes, out, stride);
   }

@@ -6,6 +6,7 @@ import dev.tfjtransfer.nn.LoadMode;
 import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.nn.SessionOptions;
 import dev.tfjtransfer.weights.StateDict;
+import dev.tfjtransfer.zoo.ConvNeXt;
 import dev.tfjtransfer.zoo.HeadSpec;
 import dev.tfjtransfer.zoo.ModelZoo;
 import dev.tfjtransfer.zoo.Vgg16;
@@ -56,6 +57,21 @@ class TorchTrainingParityTest {
     Model model = ModelZoo.create("resnet18", HeadSpec.linear(3), 64, 64, SessionOptions.defaults());
     check("resnet18_head", model, List.of(new ParamGroup("fc", List.of("fc"), 1e-3, 0.01)), OptimizerSpec.Adam.adamW(),
         BatchNormPolicy.ALWAYS_TRAIN_MODE, FreezeSpec.allButHead());
+  }
+
+  @Test
+  void convnextTinyAdamWTwoGroupsMatchesTorch() throws Exception {
+    // stochastic depth off, as in the reference: random row masks cannot match across frameworks
+    Model model = Model.build("convnext_tiny", new ConvNeXt(ConvNeXt.Variant.CONVNEXT_TINY, HeadSpec.linear(3), 0f),
+        64, 64, SessionOptions.defaults());
+    check("convnext_tiny_adamw", model, headAndRest("classifier.2", 1e-3, 1e-4, 0.05),
+        new OptimizerSpec.Adam(0.9, 0.999, 1e-3, true), BatchNormPolicy.ALWAYS_TRAIN_MODE, null);
+  }
+
+  /** The head with its own learning rate, then every other weight (a group without patterns takes the rest). */
+  private static List<ParamGroup> headAndRest(String head, double headLr, double restLr, double weightDecay) {
+    return List.of(new ParamGroup("head", List.of(head), headLr, weightDecay),
+        new ParamGroup("backbone", List.of(), restLr, weightDecay));
   }
 
   private static void check(String name, Model model, List<ParamGroup> groups, OptimizerSpec optimizer,

@@ -41,12 +41,20 @@ class TorchvisionParityTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"resnet18", "resnet34", "resnet50", "vgg16"})
+  @ValueSource(strings = {"resnet18", "resnet34", "resnet50", "vgg16", "resnext50_32x4d", "densenet121",
+      "regnet_y_400mf", "convnext_tiny"})
   void zipAndLegacyPthGiveTorchvisionLogits(String architecture) throws Exception {
     StateDict zip = StateDict.read(refs.resolve(architecture + "-zip.pth"));
     StateDict legacy = StateDict.read(refs.resolve(architecture + "-legacy.pth"));
-    assertEquals(zip.names(), legacy.names());
+    for (String name : legacy.names()) {
+      assertTrue(zip.contains(name), "legacy file's " + name + " is not in the zip file");
+    }
     for (String name : zip.names()) {
+      if (!legacy.contains(name)) {
+        // torchvision's older files (densenet's) predate the BatchNorm counter
+        assertTrue(name.endsWith(".num_batches_tracked"), name + " is missing from the legacy file");
+        continue;
+      }
       HostTensor a = zip.get(name);
       HostTensor b = legacy.get(name);
       assertArrayEquals(a.shape(), b.shape(), name);
