@@ -18,8 +18,11 @@ import java.util.List;
 record RunData(DataLoader train, DataLoader val, List<String> classes, Normalization normalization) implements
     AutoCloseable {
 
-  /** @param normalization the resolved normalization (config, else the weights' record, else ImageNet) */
-  static RunData open(RunConfig.DataConfig config, Normalization normalization) throws IOException {
+  /**
+   * @param seed seeds the order and augmentation ({@link RunConfig#dataSeed()})
+   * @param normalization the resolved normalization (config, else the weights' record, else ImageNet)
+   */
+  static RunData open(RunConfig.DataConfig config, long seed, Normalization normalization) throws IOException {
     Path root = Path.of(config.root());
     if (config.generateDemo() && !Files.exists(root)) {
       DemoDataset.generate(root, 40, 12, 0);
@@ -49,9 +52,9 @@ record RunData(DataLoader train, DataLoader val, List<String> classes, Normaliza
     }
     BadImagePolicy bad = config.badImages().equals("fail") ? BadImagePolicy.FAIL : BadImagePolicy.SKIP;
     DataLoader trainLoader = DataLoader.builder(train, trainPipeline).optBatchSize(config.batchSize())
-        .optShuffle(true).optWorkers(config.workers()).optSeed(config.seed()).optBadImages(bad).build();
+        .optShuffle(true).optWorkers(config.workers()).optSeed(seed).optBadImages(bad).build();
     DataLoader valLoader = DataLoader.builder(val, valPipeline).optBatchSize(config.valBatchSize())
-        .optWorkers(config.workers()).optSeed(config.seed()).optBadImages(bad).build();
+        .optWorkers(config.workers()).optSeed(seed).optBadImages(bad).build();
     return new RunData(trainLoader, valLoader, train.classes(), normalization);
   }
 

@@ -91,7 +91,7 @@ public final class TrainingRun {
     config = config.withData(config.data().withNormalize(RunConfig.NormalizeConfig.of(normalization.mean(),
         normalization.std())));
     Files.createDirectories(runDir);
-    try (RunData data = RunData.open(config.data(), normalization); Model model = buildModel(data, weights);
+    try (RunData data = RunData.open(config.data(), config.dataSeed(), normalization); Model model = buildModel(data, weights);
         TensorBoardLogger tensorBoard = new TensorBoardLogger(runDir.resolve("tensorboard"))) {
       weights = null; // in the session now: the host copy can go
       JavaHeap.releaseAfterWeightLoading();
