@@ -1,6 +1,5 @@
 package dev.tfjtransfer.cli;
 
-import dev.tfjtransfer.data.Normalization;
 import dev.tfjtransfer.export.SavedModelExporter;
 import dev.tfjtransfer.run.RunArtifacts;
 import dev.tfjtransfer.weights.StateDict;
@@ -29,7 +28,7 @@ final class ExportCommand implements Callable<Integer> {
     if (source.run != null) {
       RunArtifacts run = RunArtifacts.load(source.run);
       spec = new SavedModelExporter.Spec(run.architecture(), run.head(), run.weights(), run.classNames(),
-          run.normalization(), run.evalPipeline().size());
+          run.evalPipeline());
     } else {
       WeightsSource.Explicit e = source.explicit;
       if (e.classes == null) {
@@ -37,7 +36,7 @@ final class ExportCommand implements Callable<Integer> {
       }
       StateDict weights = StateDict.read(e.weights);
       spec = new SavedModelExporter.Spec(e.model.architecture, e.model.headSpec(), weights, classNames(e.classes),
-          Normalization.fromMetadata(weights.metadata()).orElse(Normalization.IMAGENET), 224);
+          WeightsSource.Explicit.evalPipeline(weights));
     }
     Path version = SavedModelExporter.export(spec, out);
     System.out.println("exported " + version + " (signature serving_default: images float32 [-1,"

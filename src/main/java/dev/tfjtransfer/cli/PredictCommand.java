@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import dev.tfjtransfer.data.Normalization;
 import dev.tfjtransfer.data.Pipeline;
 import dev.tfjtransfer.nn.SessionOptions;
 import dev.tfjtransfer.run.RunArtifacts;
@@ -54,7 +53,7 @@ final class PredictCommand implements Callable<Integer> {
     }
     List<String> classNames = List.of();
     Model built;
-    Pipeline pipeline = Pipeline.imagenetEval();
+    Pipeline pipeline;
     if (source.run != null) {
       RunArtifacts run = RunArtifacts.load(source.run);
       built = ModelZoo.create(run.architecture(), run.head(), run.evalPipeline().size(), run.evalPipeline().size(),
@@ -66,8 +65,7 @@ final class PredictCommand implements Callable<Integer> {
       StateDict weights = StateDict.read(source.explicit.weights);
       built = source.explicit.model.create();
       built.loadStateDict(weights, LoadMode.STRICT);
-      Normalization normalization = Normalization.fromMetadata(weights.metadata()).orElse(Normalization.IMAGENET);
-      pipeline = new Pipeline(pipeline.steps(), normalization, pipeline.size());
+      pipeline = WeightsSource.Explicit.evalPipeline(weights);
     }
     List<Path> files;
     try (Stream<Path> list = Files.list(images)) {

@@ -1,5 +1,8 @@
 package dev.tfjtransfer.cli;
 
+import dev.tfjtransfer.data.Normalization;
+import dev.tfjtransfer.data.Pipeline;
+import dev.tfjtransfer.weights.StateDict;
 import java.nio.file.Path;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
@@ -22,5 +25,11 @@ final class WeightsSource {
 
     @Option(names = "--classes", description = "class names: a file with one per line, or a comma-separated list")
     String classes;
+
+    /** Resize 256, CenterCrop 224 and the normalization the weights record (Keras' caffe mean), else ImageNet's. */
+    static Pipeline evalPipeline(StateDict weights) {
+      return Pipeline.imagenetEval().withNormalization(
+          Normalization.fromMetadata(weights.metadata()).orElse(Normalization.IMAGENET));
+    }
   }
 }

@@ -23,8 +23,18 @@ public record Pipeline(List<ImageTransform> steps, Normalization normalization, 
         Normalization.IMAGENET, 224);
   }
 
+  /** The same steps and size with another normalization (e.g. what converted weights record). */
+  public Pipeline withNormalization(Normalization next) {
+    return new Pipeline(steps, next, size);
+  }
+
   /** Transforms {@code image} and writes it at {@code dest[offset]}, {@code size*size*3} floats, HWC. */
   public void apply(RgbImage image, SplittableRandom random, float[] dest, int offset) {
+    normalization.write(transform(image, random), dest, offset);
+  }
+
+  /** The geometric steps only: the {@code size x size} 8-bit image before ToTensor and Normalize. */
+  public RgbImage transform(RgbImage image, SplittableRandom random) {
     RgbImage out = image;
     for (ImageTransform step : steps) {
       out = step.apply(out, random);
@@ -33,7 +43,7 @@ public record Pipeline(List<ImageTransform> steps, Normalization normalization, 
       throw new IllegalStateException("pipeline produced " + out.width() + "x" + out.height() + ", expected " + size
           + "x" + size + ": end it with a crop or resize to that size");
     }
-    normalization.write(out, dest, offset);
+    return out;
   }
 
   /** Whether every step is deterministic, so an image's output can be computed once and reused. */

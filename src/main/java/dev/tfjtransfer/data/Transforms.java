@@ -10,7 +10,13 @@ public final class Transforms {
   /** {@code Resize(size)}: the shorter side becomes {@code size}, the longer keeps the aspect ratio (truncated). */
   public static ImageTransform resizeShorter(int size) {
     requirePositive("size", size);
-    return (image, random) -> {
+    return new ResizeShorter(size);
+  }
+
+  /** {@link #resizeShorter}, a record so the export can do the same resize in its graph. */
+  public record ResizeShorter(int size) implements ImageTransform {
+    @Override
+    public RgbImage apply(RgbImage image, java.util.SplittableRandom random) {
       int w = image.width();
       int h = image.height();
       int shortSide = Math.min(w, h);
@@ -20,7 +26,7 @@ public final class Transforms {
       }
       int newLong = (int) ((double) ((long) size * longSide) / shortSide);
       return w <= h ? PilBilinear.resize(image, size, newLong) : PilBilinear.resize(image, newLong, size);
-    };
+    }
   }
 
   /** {@code Resize((height, width))}: both sides fixed. */
@@ -36,12 +42,18 @@ public final class Transforms {
    */
   public static ImageTransform centerCrop(int size) {
     requirePositive("size", size);
-    return (image, random) -> {
+    return new CenterCrop(size);
+  }
+
+  /** {@link #centerCrop}, a record so the export can do the same crop in its graph. */
+  public record CenterCrop(int size) implements ImageTransform {
+    @Override
+    public RgbImage apply(RgbImage image, java.util.SplittableRandom random) {
       RgbImage padded = padToAtLeast(image, size, size);
       int top = (int) Math.rint((padded.height() - size) / 2.0);
       int left = (int) Math.rint((padded.width() - size) / 2.0);
       return crop(padded, left, top, size, size);
-    };
+    }
   }
 
   /** {@code RandomHorizontalFlip(p)}. */

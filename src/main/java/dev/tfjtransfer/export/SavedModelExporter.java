@@ -1,9 +1,9 @@
 package dev.tfjtransfer.export;
 
-import dev.tfjtransfer.data.Normalization;
+import dev.tfjtransfer.data.ImageTransform;
+import dev.tfjtransfer.data.Pipeline;
+import dev.tfjtransfer.data.Transforms;
 import dev.tfjtransfer.nn.LoadMode;
-import dev.tfjtransfer.nn.Mode;
-import dev.tfjtransfer.nn.BatchNormPolicy;
 import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.nn.SessionOptions;
 import dev.tfjtransfer.weights.StateDict;
@@ -58,16 +58,40 @@ public final class SavedModelExporter {
 
   private SavedModelExporter() {}
 
-  /** What to export. */
-  public record Spec(String architecture, HeadSpec head, StateDict weights, List<String> classNames,
-      Normalization normalization, int imageSize) {
+  /**
+   * What to export.
+   *
+   * @param eval the eval transforms (a run's validation pipeline): its normalization goes into the
+   *     graph, its size is the {@code images} input's, and {@code serving_bytes} does its resize
+   *     and centre crop in the graph
+   */
+  public record Spec(String architecture, HeadSpec head, StateDict weights, List<String> classNames, Pipeline eval) {
     public Spec {
       classNames = List.copyOf(classNames);
       if (classNames.size() != head.numClasses()) {
         throw new IllegalArgumentException(classNames.size() + " class names for a " + head.numClasses()
             + "-class head");
       }
+      servingResize(eval);
     }
+
+    public int imageSize() {
+      return eval.size();
+    }
+  }
+
+  /**
+   * The shorter-side size of an eval pipeline that is Resize then CenterCrop, the two steps
+   * {@code serving_bytes} repeats in its graph.
+   */
+  static int servingResize(Pipeline eval) {
+    List<ImageTransform> steps = eval.steps();
+    if (steps.size() == 2 && steps.get(0) instanceof Transforms.ResizeShorter resize
+        && steps.get(1) instanceof Transforms.CenterCrop) {
+      return resize.size();
+    }
+    throw new IllegalArgumentException("the export repeats the eval transforms in its serving_bytes graph, which"
+        + " supports resize + center_crop only; received: " + steps);
   }
 
   /**
@@ -116,22 +140,22 @@ public final class SavedModelExporter {
 
   /**
    * {@value #BYTES_SIGNATURE}: encoded JPEG/PNG images (string [-1], TF Serving's REST API takes
-   * them as {"b64": ...}), decoded, resized (shorter side to 256/224 of the crop) and centre-cropped
-   * in the graph.
+   * them as {"b64": ...}), decoded, resized (shorter side) and centre-cropped in the graph as the
+   * eval transforms do.
    */
   static Signature buildBytesGraph(Model model, Spec spec) {
     Ops tf = model.tf().withSubScope("serving_bytes");
     int crop = spec.imageSize();
     Placeholder<TString> bytes = tf.withName("image_bytes").placeholder(TString.class,
         Placeholder.shape(Shape.of(Shape.UNKNOWN_SIZE)));
-    Operand<TFloat32> images = EncodedImages.preprocess(tf, bytes, crop * 256 / 224, crop);
+    Operand<TFloat32> images = EncodedImages.preprocess(tf, bytes, servingResize(spec.eval()), crop);
     return classify(tf, model, spec, images, Signature.builder().key(BYTES_SIGNATURE).input("image_bytes", bytes));
   }
 
   private static Signature classify(Ops tf, Model model, Spec spec, Operand<TFloat32> images,
       Signature.Builder signature) {
-    float[] mean = spec.normalization().mean();
-    float[] std = spec.normalization().std();
+    float[] mean = spec.eval().normalization().mean();
+    float[] std = spec.eval().normalization().std();
     float[] scale = new float[3];
     float[] shift = new float[3];
     for (int c = 0; c < 3; c++) {
@@ -140,8 +164,7 @@ public final class SavedModelExporter {
       shift[c] = -mean[c] / std[c];
     }
     Operand<TFloat32> normalized = tf.math.add(tf.math.mul(images, tf.constant(scale)), tf.constant(shift));
-    Operand<TFloat32> logits = model.call(normalized, Mode.INFERENCE, BatchNormPolicy.FROZEN_USE_RUNNING_STATS)
-        .output();
+    Operand<TFloat32> logits = model.inferenceCall(normalized).output();
     Operand<TFloat32> probabilities = tf.nn.softmax(logits);
     Operand<TInt64> classIds = tf.math.argMax(logits, tf.constant(1), TInt64.class);
     Operand<TString> names = tf.gather(tf.constant(java.nio.charset.StandardCharsets.UTF_8, spec.classNames().toArray(new String[0])), classIds,

@@ -2,7 +2,6 @@ package dev.tfjtransfer.run;
 
 import dev.tfjtransfer.config.ConfigLoader;
 import dev.tfjtransfer.config.RunConfig;
-import dev.tfjtransfer.config.TransformConfigs;
 import dev.tfjtransfer.data.Normalization;
 import dev.tfjtransfer.data.Pipeline;
 import dev.tfjtransfer.weights.Safetensors;
@@ -31,12 +30,14 @@ public record RunArtifacts(String architecture, HeadSpec head, StateDict weights
         .filter(s -> !s.isBlank()).toList();
     StateDict weights = Safetensors.read(runDir.resolve(Checkpoints.BEST));
     weights.metadata().clear();
-    RunConfig.HeadConfig h = config.model().head();
-    HeadSpec head = h.type().equals("mlp") ? HeadSpec.mlp(classes.size(), h.pool(), h.hidden(), h.dropout().floatValue())
-        : HeadSpec.linear(classes.size());
     Normalization normalization = RunData.normalization(config.data().normalize());
-    Pipeline eval = new Pipeline(TransformConfigs.toTransforms(config.data().valTransforms()), normalization,
-        TransformConfigs.outputSize(config.data().valTransforms()));
-    return new RunArtifacts(config.model().arch(), head, weights, classes, normalization, eval);
+    return new RunArtifacts(config.model().arch(), headSpec(config.model().head(), classes.size()), weights, classes,
+        normalization, Pipelines.eval(config.data(), normalization));
+  }
+
+  /** The head a config's {@code model.head} describes, for {@code classes} classes. */
+  static HeadSpec headSpec(RunConfig.HeadConfig head, int classes) {
+    return head.type().equals("mlp") ? HeadSpec.mlp(classes, head.pool(), head.hidden(), head.dropout().floatValue())
+        : HeadSpec.linear(classes);
   }
 }

@@ -45,7 +45,7 @@ record RunData(DataLoader train, DataLoader val, List<String> classes, Normaliza
           + val.classes());
     }
     Pipeline trainPipeline = Pipelines.of(config.trainTransforms(), normalization, "data.train_transforms");
-    Pipeline valPipeline = Pipelines.of(config.valTransforms(), normalization, "data.val_transforms");
+    Pipeline valPipeline = Pipelines.eval(config, normalization);
     if (trainPipeline.size() != valPipeline.size()) {
       throw new IllegalArgumentException("data.train_transforms make " + trainPipeline.size()
           + " pixel images but data.val_transforms make " + valPipeline.size());

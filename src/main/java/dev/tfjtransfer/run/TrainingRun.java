@@ -206,9 +206,7 @@ public final class TrainingRun {
   }
 
   private HeadSpec headSpec(int classes) {
-    RunConfig.HeadConfig head = config.model().head();
-    return head.type().equals("mlp") ? HeadSpec.mlp(classes, head.pool(), head.hidden(), head.dropout().floatValue())
-        : HeadSpec.linear(classes);
+    return RunArtifacts.headSpec(config.model().head(), classes);
   }
 
   private String headPrefix() {

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tfjtransfer.Arrays4d;
 import dev.tfjtransfer.data.Normalization;
+import dev.tfjtransfer.data.Pipeline;
+import dev.tfjtransfer.data.Transforms;
 import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.nn.SessionOptions;
 import dev.tfjtransfer.weights.HostTensor;
@@ -51,7 +53,8 @@ class SavedModelExporterTest {
   }
 
   private static SavedModelExporter.Spec spec() {
-    return new SavedModelExporter.Spec("resnet18", HeadSpec.linear(3), weights, CLASSES, Normalization.IMAGENET, SIZE);
+    return new SavedModelExporter.Spec("resnet18", HeadSpec.linear(3), weights, CLASSES, new Pipeline(
+        List.of(Transforms.resizeShorter(SIZE * 256 / 224), Transforms.centerCrop(SIZE)), Normalization.IMAGENET, SIZE));
   }
 
   @Test
