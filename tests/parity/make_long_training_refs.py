@@ -4,10 +4,11 @@
 resnet18 (fc = Linear(512, 10), BatchNorm statistics and affine weights randomized) on 64x64 images,
 batch 8, 30 batches per epoch, 4 epochs, model.train() for the train phase and model.eval() for
 the validation phase, two parameter groups (fc and the rest), StepLR(2, 0.1) stepped after each
-epoch's train phase, as the tutorial does. Cases:
-  sgd    SGD momentum 0.9, fc lr 1e-2, rest lr 1e-3 with weight decay 1e-4
-  adamw  AdamW, fc lr 1e-3, rest lr 1e-4, weight decay 0.01, eps 1e-3 (see make_training_refs.py:
-         with 1e-8, noise-level gradients flip the sign of Adam's first steps)
+epoch's train phase, as the tutorial does, and SGD momentum 0.9 with lr 1e-3 for fc and 1e-4 with
+weight decay 1e-4 for the rest. The rates are the recipe's (1e-2 / 1e-3) divided by 10: at the
+recipe's rates this small random problem trains chaotically (loss spikes to 4), and torch run with
+1 and with 2 threads already ends 1% apart after one epoch, so no tolerance could tell a bug from
+float32 rounding.
 The images are pre-augmented: each class is a smooth random pattern, each sample a random 64x64
 crop (maybe flipped) of its class pattern plus noise, rounded to 8 bits, so both frameworks get
 the same bytes in the same order (no shuffling: the loaders' random orders cannot match).
@@ -70,8 +71,7 @@ def groups(model, fc_lr, rest_lr, decay):
 
 
 CASES = {
-    "sgd": lambda m: torch.optim.SGD(groups(m, 1e-2, 1e-3, 1e-4), lr=1e-3, momentum=0.9),
-    "adamw": lambda m: torch.optim.AdamW(groups(m, 1e-3, 1e-4, 0.01), lr=1e-3, eps=1e-3),
+    "sgd": lambda m: torch.optim.SGD(groups(m, 1e-3, 1e-4, 1e-4), lr=1e-3, momentum=0.9),
 }
 
 
