@@ -27,6 +27,15 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
     Checks.positive("threads", threads);
   }
 
+  /**
+   * The seed of data order and augmentation: {@code data.seed} when given, else {@code seed}, so
+   * runs that differ only in {@code seed} also see the data in a different order (as in PyTorch,
+   * where one {@code torch.manual_seed} drives init, dropout and the DataLoader's shuffling).
+   */
+  public long dataSeed() {
+    return data.seed() != null ? data.seed() : seed;
+  }
+
   public RunConfig withData(DataConfig next) {
     return new RunConfig(model, next, freeze, batchnorm, stages, earlyStopping, outputDir, seed, device, threads);
   }
@@ -64,7 +73,7 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
   /** Dataset location, format, transforms and loading. */
   public record DataConfig(String root, String format, Boolean generateDemo, List<TransformConfig> trainTransforms,
       List<TransformConfig> valTransforms, NormalizeConfig normalize, Integer batchSize, Integer valBatchSize,
-      Integer workers, Integer seed, String badImages, Long maxImagePixels, SamplerConfig sampler) {
+      Integer workers, Long seed, String badImages, Long maxImagePixels, SamplerConfig sampler) {
     static final DataConfig DEFAULT = new DataConfig(null, null, null, null, null, null, null, null, null, null, null,
         null, null);
 
@@ -109,7 +118,6 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
       Checks.positive("data.val_batch_size", valBatchSize);
       workers = workers == null ? 2 : workers;
       Checks.range("data.workers", workers, 0, 64);
-      seed = seed == null ? 0 : seed;
       badImages = badImages == null ? "skip" : badImages;
       Checks.oneOf("data.bad_images", badImages, "skip", "fail");
       // images declaring more pixels are unreadable (decompression bombs); PIL's limit by default

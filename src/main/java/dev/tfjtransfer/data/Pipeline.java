@@ -40,6 +40,11 @@ public record Pipeline(List<ImageTransform> steps, Normalization normalization, 
         Normalization.IMAGENET, 224);
   }
 
+  /** The same steps and size with another normalization (e.g. what converted weights record). */
+  public Pipeline withNormalization(Normalization next) {
+    return new Pipeline(steps, next, size);
+  }
+
   /** Transforms {@code image} and writes it at {@code dest[offset]}, {@code size*size*3} floats, HWC. */
   public void apply(RgbImage image, SplittableRandom random, float[] dest, int offset) {
     write(transform(image, random), random, dest, offset);

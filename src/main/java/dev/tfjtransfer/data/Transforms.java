@@ -19,7 +19,13 @@ public final class Transforms {
    */
   public static ImageTransform resizeShorter(int size, Interpolation interpolation) {
     requirePositive("size", size);
-    return (image, random) -> {
+    return new ResizeShorter(size, interpolation);
+  }
+
+  /** {@link #resizeShorter}, a record so the export can do the same resize in its graph. */
+  public record ResizeShorter(int size, Interpolation interpolation) implements ImageTransform {
+    @Override
+    public RgbImage apply(RgbImage image, java.util.SplittableRandom random) {
       int w = image.width();
       int h = image.height();
       int shortSide = Math.min(w, h);
@@ -30,7 +36,7 @@ public final class Transforms {
       int newLong = (int) ((double) ((long) size * longSide) / shortSide);
       return w <= h ? PilResample.resize(image, size, newLong, interpolation)
           : PilResample.resize(image, newLong, size, interpolation);
-    };
+    }
   }
 
   /** {@code Resize((height, width))}: both sides fixed. */
@@ -49,8 +55,8 @@ public final class Transforms {
     return new CenterCrop(size);
   }
 
-  /** {@code CenterCrop}, recognisable so test-time FiveCrop/TenCrop can take its place. */
-  record CenterCrop(int size) implements ImageTransform {
+  /** {@link #centerCrop}, a record so the export can do the same crop in its graph. */
+  public record CenterCrop(int size) implements ImageTransform {
     @Override
     public RgbImage apply(RgbImage image, java.util.SplittableRandom random) {
       RgbImage padded = padToAtLeast(image, size, size);

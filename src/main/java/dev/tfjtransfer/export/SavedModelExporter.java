@@ -1,8 +1,6 @@
 package dev.tfjtransfer.export;
 
 import dev.tfjtransfer.nn.LoadMode;
-import dev.tfjtransfer.nn.Mode;
-import dev.tfjtransfer.nn.BatchNormPolicy;
 import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.nn.SessionOptions;
 import dev.tfjtransfer.weights.StateDict;
@@ -220,7 +218,7 @@ public final class SavedModelExporter {
       shift[c] = -mean[c] / std[c];
     }
     Operand<TFloat32> normalized = tf.math.add(tf.math.mul(images, tf.constant(scale)), tf.constant(shift));
-    Model.Forward forward = model.call(normalized, Mode.INFERENCE, BatchNormPolicy.FROZEN_USE_RUNNING_STATS);
+    Model.Forward forward = model.inferenceCall(normalized);
     Operand<TFloat32> logits = forward.output();
     Operand<TFloat32> probabilities = tf.nn.softmax(logits);
     Operand<TInt64> classIds = tf.math.argMax(logits, tf.constant(1), TInt64.class);

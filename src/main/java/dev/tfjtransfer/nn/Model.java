@@ -64,7 +64,7 @@ public final class Model implements AutoCloseable {
     this.io = new ParameterIo(tf);
     this.images = tf.withName("images").placeholder(TFloat32.class,
         Placeholder.shape(Shape.of(Shape.UNKNOWN_SIZE, height, width, 3)));
-    this.inference = call(images, Mode.INFERENCE, BatchNormPolicy.FROZEN_USE_RUNNING_STATS);
+    this.inference = inferenceCall(images);
     this.logits = inference.output();
   }
 
@@ -82,6 +82,15 @@ public final class Model implements AutoCloseable {
 
   public static Model build(String architecture, Layer root, long height, long width) {
     return build(architecture, root, height, width, SessionOptions.defaults());
+  }
+
+  /**
+   * The eval-mode graph on {@code input} (normalized NHWC): BatchNorm with running statistics, no
+   * dropout, no state update. The one definition of eval: the validation pass, the prediction grid
+   * and {@code predict} run it on {@link #images()}, the export builds it on its serving input.
+   */
+  public Forward inferenceCall(Operand<TFloat32> input) {
+    return call(input, Mode.INFERENCE, BatchNormPolicy.FROZEN_USE_RUNNING_STATS);
   }
 
   /** Builds the root layer's computation on {@code input} in the given mode, without random ops' seed. */

@@ -34,13 +34,10 @@ public record RunArtifacts(String architecture, HeadSpec head, StateDict weights
         .filter(s -> !s.isBlank()).toList();
     StateDict weights = Checkpoints.readFinite(runDir.resolve(Checkpoints.BEST));
     weights.metadata().clear();
-    RunConfig.HeadConfig h = config.model().head();
-    HeadSpec head = h.type().equals("mlp") ? HeadSpec.mlp(classes.size(), h.pool(), h.hidden(), h.dropout().floatValue())
-        : HeadSpec.linear(classes.size());
     Normalization normalization = RunData.normalization(config.data().normalize());
     List<TransformConfig> val = config.data().valTransforms();
-    Pipeline eval = Pipelines.of(val, normalization, "data.val_transforms");
-    return new RunArtifacts(config.model().arch(), head, weights, classes, eval,
+    Pipeline eval = Pipelines.eval(config.data(), normalization);
+    return new RunArtifacts(config.model().arch(), headSpec(config.model().head(), classes.size()), weights, classes, eval,
         evalPreset(val, normalization, ModelZoo.architecture(config.model().arch()).eval()));
   }
 
@@ -56,5 +53,11 @@ public record RunArtifacts(String architecture, HeadSpec head, StateDict weights
     int crop = TransformConfigs.outputSize(val);
     int resize = Math.round((float) crop * preset.resizeSize() / preset.cropSize());
     return new EvalPreset(resize, crop, preset.interpolation(), normalization);
+  }
+
+  /** The head a config's {@code model.head} describes, for {@code classes} classes. */
+  static HeadSpec headSpec(RunConfig.HeadConfig head, int classes) {
+    return head.type().equals("mlp") ? HeadSpec.mlp(classes, head.pool(), head.hidden(), head.dropout().floatValue())
+        : HeadSpec.linear(classes);
   }
 }

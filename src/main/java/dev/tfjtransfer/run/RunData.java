@@ -24,8 +24,11 @@ record RunData(DataLoader train, DataLoader val, List<String> classes, Normaliza
   /** Where an {@code extract-features} output directory keeps its feature shards. */
   static final String SHARDS = "shards";
 
-  /** @param normalization the resolved normalization (config, else the weights' record, else ImageNet) */
-  static RunData open(RunConfig.DataConfig config, Normalization normalization) throws IOException {
+  /**
+   * @param seed seeds the order and augmentation ({@link RunConfig#dataSeed()})
+   * @param normalization the resolved normalization (config, else the weights' record, else ImageNet)
+   */
+  static RunData open(RunConfig.DataConfig config, long seed, Normalization normalization) throws IOException {
     Path root = Path.of(config.root());
     if (config.generateDemo() && !Files.exists(root)) {
       DemoDataset.generate(root, 40, 12, 0);
@@ -45,14 +48,14 @@ record RunData(DataLoader train, DataLoader val, List<String> classes, Normaliza
           + val.classes());
     }
     Pipeline trainPipeline = Pipelines.of(config.trainTransforms(), normalization, "data.train_transforms");
-    Pipeline valPipeline = Pipelines.of(config.valTransforms(), normalization, "data.val_transforms");
+    Pipeline valPipeline = Pipelines.eval(config, normalization);
     if (trainPipeline.size() != valPipeline.size()) {
       throw new IllegalArgumentException("data.train_transforms make " + trainPipeline.size()
           + " pixel images but data.val_transforms make " + valPipeline.size());
     }
     BadImagePolicy bad = config.badImages().equals("fail") ? BadImagePolicy.FAIL : BadImagePolicy.SKIP;
     DataLoader.Builder trainBuilder = DataLoader.builder(train, trainPipeline).optBatchSize(config.batchSize())
-        .optShuffle(true).optWorkers(config.workers()).optSeed(config.seed()).optBadImages(bad);
+        .optShuffle(true).optWorkers(config.workers()).optSeed(seed).optBadImages(bad);
     if (config.sampler() != null) {
       List<Double> classWeights = StageSetups.classWeights(config.sampler().classWeights(), ClassWeights.counts(train));
       trainBuilder.optSampler(new WeightedRandomSampler(ClassWeights.perSample(train, classWeights),
@@ -60,7 +63,7 @@ record RunData(DataLoader train, DataLoader val, List<String> classes, Normaliza
     }
     DataLoader trainLoader = trainBuilder.build();
     DataLoader valLoader = DataLoader.builder(val, valPipeline).optBatchSize(config.valBatchSize())
-        .optWorkers(config.workers()).optSeed(config.seed()).optBadImages(bad).build();
+        .optWorkers(config.workers()).optSeed(seed).optBadImages(bad).build();
     return new RunData(trainLoader, valLoader, train.classes(), normalization);
   }
 

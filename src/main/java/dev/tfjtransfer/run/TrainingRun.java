@@ -115,7 +115,8 @@ public final class TrainingRun {
     TrainingRun run = new TrainingRun(config, null, out, false);
     StateDict weights = config.model().weights() == null ? null : StateDict.read(Path.of(config.model().weights()));
     Normalization normalization = run.resolveNormalization(weights);
-    try (RunData data = RunData.open(config.data(), normalization); Model model = run.buildModel(data, weights)) {
+    try (RunData data = RunData.open(config.data(), config.dataSeed(), normalization);
+        Model model = run.buildModel(data, weights)) {
       if (data.isFeatures()) {
         throw new IllegalArgumentException("lr-find trains on images; data.format features is not supported");
       }
@@ -141,7 +142,7 @@ public final class TrainingRun {
     Normalization normalization = resolveNormalization(weights);
     config = config.withData(config.data().withNormalize(RunConfig.NormalizeConfig.of(normalization.mean(),
         normalization.std())));
-    try (RunData data = RunData.open(config.data(), normalization); Model model = buildModel(data, weights);
+    try (RunData data = RunData.open(config.data(), config.dataSeed(), normalization); Model model = buildModel(data, weights);
         TensorBoardLogger tensorBoard = new TensorBoardLogger(runDir.resolve("tensorboard"))) {
       weights = null; // in the session now: the host copy can go
       JavaHeap.releaseAfterWeightLoading();
@@ -328,9 +329,7 @@ public final class TrainingRun {
   }
 
   private HeadSpec headSpec(int classes) {
-    RunConfig.HeadConfig head = config.model().head();
-    return head.type().equals("mlp") ? HeadSpec.mlp(classes, head.pool(), head.hidden(), head.dropout().floatValue())
-        : HeadSpec.linear(classes);
+    return RunArtifacts.headSpec(config.model().head(), classes);
   }
 
   private String headPrefix() {

@@ -38,8 +38,9 @@ public final class Trainer {
   private ModelEma ema;
   private ReduceLROnPlateau.State plateauState;
 
-  /** What an evaluation measured. */
-  public record Evaluation(double loss, double accuracy, int images, double seconds, int[] predictions, int[] labels) {}
+  /** What an evaluation measured; {@code logits} is {@code images x classes}, row-major, in the loader's order. */
+  public record Evaluation(double loss, double accuracy, int images, double seconds, int[] predictions, int[] labels,
+      float[] logits) {}
 
   /**
    * @param headPrefix the head's module ({@code fc}, {@code classifier.6}) for freeze specs
@@ -469,6 +470,7 @@ public final class Trainer {
     int images = 0;
     List<Integer> predictions = new ArrayList<>();
     List<Integer> labels = new ArrayList<>();
+    List<float[]> batchLogits = new ArrayList<>();
     int batchIndex = 0;
     int batches = source.batches();
     Operand<TFloat32> target = source.startPath() == null ? model.images()
@@ -490,6 +492,9 @@ public final class Trainer {
               predictions.add(argmax(logits, i));
               labels.add(feed.labelValues()[i]);
             }
+            float[] rows = new float[(int) logits.shape().size()];
+            logits.asRawTensor().data().asFloats().read(rows);
+            batchLogits.add(rows);
           }
           images += feed.size();
         }
@@ -501,8 +506,15 @@ public final class Trainer {
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
+    float[] logits = new float[batchLogits.stream().mapToInt(b -> b.length).sum()];
+    int filled = 0;
+    for (float[] rows : batchLogits) {
+      System.arraycopy(rows, 0, logits, filled, rows.length);
+      filled += rows.length;
+    }
     return new Evaluation(lossSum / Math.max(1, images), (double) correct / Math.max(1, images), images, seconds,
-        predictions.stream().mapToInt(Integer::intValue).toArray(), labels.stream().mapToInt(Integer::intValue).toArray());
+        predictions.stream().mapToInt(Integer::intValue).toArray(), labels.stream().mapToInt(Integer::intValue).toArray(),
+        logits);
   }
 
   /**

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tfjtransfer.Arrays4d;
 import dev.tfjtransfer.data.Interpolation;
 import dev.tfjtransfer.data.Normalization;
+import dev.tfjtransfer.data.Pipeline;
+import dev.tfjtransfer.data.Transforms;
 import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.nn.SessionOptions;
 import dev.tfjtransfer.weights.HostTensor;
