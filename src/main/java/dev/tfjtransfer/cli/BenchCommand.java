@@ -58,11 +58,11 @@ final class BenchCommand implements Callable<Integer> {
   boolean quick;
 
   private SessionOptions.Precision precision() {
-    return switch (precision) {
-      case "f32" -> SessionOptions.Precision.F32;
-      case "bf16" -> SessionOptions.Precision.BF16;
-      default -> throw new IllegalArgumentException("--precision takes f32 or bf16; received: " + precision);
-    };
+    try {
+      return SessionOptions.Precision.of(precision);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--precision takes f32 or bf16; received: " + precision);
+    }
   }
 
   private ModelBenchmark.Implementation implementation() {

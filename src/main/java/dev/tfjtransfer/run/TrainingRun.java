@@ -118,6 +118,7 @@ public final class TrainingRun {
         Files.write(runDir.resolve("class_names.txt"), data.classes());
       }
       Trainer trainer = new Trainer(model, headPrefix(), config.seed());
+      trainer.setValidateBeforeTraining(config.validateBeforeTraining());
       if (resume != null) {
         dropMetricsAfter(resume.state().epochsDone());
       }
@@ -221,7 +222,7 @@ public final class TrainingRun {
     GpuCheck.require(config.device());
     int size = data.imageSize();
     Model model = ModelZoo.create(config.model().arch(), headSpec(classes), size, size,
-        new SessionOptions(config.threads(), 2));
+        new SessionOptions(config.threads(), config.interOpThreads(), SessionOptions.Precision.of(config.precision())));
     model.setInitSeed(config.seed());
     if (weights != null) {
       LoadReport report = model.loadStateDict(weights, config.model().strict() ? LoadMode.STRICT

@@ -35,6 +35,7 @@ public final class Trainer {
   private TrainingStep step;
   private TrainerState state = TrainerState.fresh();
   private StateDict bestWeights;
+  private boolean validateBeforeTraining = true;
 
   /** What an evaluation measured. */
   public record Evaluation(double loss, double accuracy, int images, double seconds, int[] predictions, int[] labels) {}
@@ -79,6 +80,14 @@ public final class Trainer {
   /** Continues from a checkpoint's counters (the weights and optimizer state are restored separately). */
   public void restoreState(TrainerState restored) {
     this.state = restored;
+  }
+
+  /**
+   * Whether {@link #fit} validates the untrained model before the first epoch, as the tutorial's
+   * epoch 0 (the default); off saves one validation pass per run.
+   */
+  public void setValidateBeforeTraining(boolean validate) {
+    this.validateBeforeTraining = validate;
   }
 
   public void freeze(FreezeSpec spec) {
@@ -220,7 +229,7 @@ public final class Trainer {
   private History fit(FeedSource train, FeedSource val, int epochs, List<Callback> callbacks, boolean restoreBest) {
     History history = new History();
     callbacks.forEach(c -> c.onFitBegin(this, epochs));
-    if (state.epochsDone() == 0 && !state.initialValidationDone()) {
+    if (validateBeforeTraining && state.epochsDone() == 0 && !state.initialValidationDone()) {
       EpochMetrics val0 = validate(val, 0, callbacks);
       history.add(val0);
       trackBest(val0);

@@ -1,6 +1,7 @@
 package dev.tfjtransfer.train;
 
 import dev.tfjtransfer.nn.BatchNormPolicy;
+import dev.tfjtransfer.nn.KernelCensus;
 import dev.tfjtransfer.nn.Mode;
 import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.nn.Parameter;
@@ -14,6 +15,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
+import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
@@ -174,25 +176,47 @@ public final class TrainingStep {
 
   private StepResult run(Operand<TFloat32> inputTarget, TFloat32 input, TInt32 batchLabels, double[] lrs,
       long step) {
-    if (lrs.length != groups.size()) {
-      throw new IllegalArgumentException("need " + groups.size() + " learning rates, got " + lrs.length);
+    try (StepFeeds feeds = new StepFeeds(inputTarget, input, batchLabels, lrs, step);
+        Result result = feeds.runner.run()) {
+      return new StepResult(((TFloat32) result.get(0)).getFloat(), ((TInt32) result.get(1)).getInt());
     }
-    model.ensureInitialized();
-    state.initializeNew();
-    List<TFloat32> lrTensors = new ArrayList<>();
-    try (TInt64 stepSeed = TInt64.vectorOf(runSeed, step)) {
-      Session.Runner runner = model.session().runner().feed(inputTarget, input).feed(labels, batchLabels)
-          .feed(seed, stepSeed);
+  }
+
+  /**
+   * Runs one step (the update happens) and reports which kernels it executed and in which
+   * precision: under bf16, which backward ops run in bfloat16 and which stay float32.
+   */
+  public KernelCensus traceKernels(TFloat32 images, TInt32 batchLabels, double[] lrs, long step) {
+    try (StepFeeds feeds = new StepFeeds(model.images(), images, batchLabels, lrs, step)) {
+      return KernelCensus.trace(feeds.runner);
+    }
+  }
+
+  /** A step's runner with its feeds, and the scalar tensors it created for them. */
+  private final class StepFeeds implements AutoCloseable {
+    private final List<Tensor> owned = new ArrayList<>();
+    private final Session.Runner runner;
+
+    StepFeeds(Operand<TFloat32> inputTarget, TFloat32 input, TInt32 batchLabels, double[] lrs, long step) {
+      if (lrs.length != groups.size()) {
+        throw new IllegalArgumentException("need " + groups.size() + " learning rates, got " + lrs.length);
+      }
+      model.ensureInitialized();
+      state.initializeNew();
+      TInt64 stepSeed = TInt64.vectorOf(runSeed, step);
+      owned.add(stepSeed);
+      runner = model.session().runner().feed(inputTarget, input).feed(labels, batchLabels).feed(seed, stepSeed);
       for (int g = 0; g < lrs.length; g++) {
         TFloat32 lr = TFloat32.scalarOf((float) lrs[g]);
-        lrTensors.add(lr);
+        owned.add(lr);
         runner.feed(groupLrs.get(g), lr);
       }
-      try (Result result = runner.fetch(loss).fetch(correct).addTarget(train).run()) {
-        return new StepResult(((TFloat32) result.get(0)).getFloat(), ((TInt32) result.get(1)).getInt());
-      }
-    } finally {
-      lrTensors.forEach(TFloat32::close);
+      runner.fetch(loss).fetch(correct).addTarget(train);
+    }
+
+    @Override
+    public void close() {
+      owned.forEach(Tensor::close);
     }
   }
 
