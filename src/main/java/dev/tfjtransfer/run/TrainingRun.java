@@ -45,18 +45,22 @@ import java.util.Set;
 
 /**
  * Runs a {@link RunConfig} end to end into a run directory: the resolved config, class names,
- * {@code metrics.csv}, loss and accuracy plots, a training batch grid, a validation prediction
- * grid, {@code best.safetensors} and a resumable {@code last.safetensors}. Stages run in order;
+ * {@code metrics.csv}, {@code timings.json}, loss and accuracy plots, a training batch grid, a
+ * validation prediction grid, {@code best.safetensors} and a resumable {@code last.safetensors}.
+ * Stages run in order;
  * {@link #resume} continues an interrupted run from its last completed epoch and ends where the
  * uninterrupted run would have.
  */
 public final class TrainingRun {
+  /** The run directory's record of where the wall time went (see {@link RunTimings}). */
+  public static final String TIMINGS = RunTimings.FILE;
   private RunConfig config;
   private final Path runDir;
   private final PrintStream out;
   private final boolean interactive;
   /** Whether the first epoch has begun: from then on the run directory holds results worth keeping. */
   private boolean trainingStarted;
+  private final RunTimings timings = new RunTimings();
 
   /** What a run produced. */
   public record Outcome(Path runDir, History history, double bestValAccuracy, int bestEpoch) {}
@@ -105,11 +109,13 @@ public final class TrainingRun {
   private Outcome execute(Checkpoints.Resume resume) throws IOException {
     boolean resuming = resume != null;
     long start = System.nanoTime();
-    StateDict weights = config.model().weights() == null ? null : StateDict.read(Path.of(config.model().weights()));
+    StateDict weights = config.model().weights() == null ? null
+        : timings.timeIo("read_weights", () -> StateDict.read(Path.of(config.model().weights())));
     Normalization normalization = resolveNormalization(weights);
     config = config.withData(config.data().withNormalize(RunConfig.NormalizeConfig.of(normalization.mean(),
         normalization.std())));
-    try (RunData data = RunData.open(config.data(), normalization); Model model = buildModel(data, weights);
+    try (RunData data = timings.timeIo("open_data", () -> RunData.open(config.data(), normalization));
+        Model model = buildModel(data, weights);
         TensorBoardLogger tensorBoard = new TensorBoardLogger(runDir.resolve("tensorboard"))) {
       weights = null; // in the session now: the host copy can go
       JavaHeap.releaseAfterWeightLoading();
@@ -131,8 +137,12 @@ public final class TrainingRun {
       if (!resuming && !data.isFeatures()) {
         tensorBoard.image("train_batch", 0, writeBatchGrid(data));
       }
-      List<Callback> callbacks = callbacks(data, history);
-      callbacks.add(tensorBoard);
+      List<Callback> callbacks = new ArrayList<>();
+      callbacks.add(timings);
+      for (Callback c : callbacks(data, history)) {
+        callbacks.add(timings.timed(c));
+      }
+      callbacks.add(timings.timed(tensorBoard));
       trainingStarted = true;
       for (int s = 0; s < config.stages().size(); s++) {
         RunConfig.StageConfig stage = config.stages().get(s);
@@ -140,7 +150,11 @@ public final class TrainingRun {
         if (s < firstStage) {
           continue;
         }
-        trainer.compile(StageSetups.of(stage, batchNormPolicy()), s > 0 && stage.keepOptimizerState());
+        boolean keepState = s > 0 && stage.keepOptimizerState();
+        timings.time("build_training_step", () -> {
+          trainer.compile(StageSetups.of(stage, batchNormPolicy()), keepState);
+          return null;
+        });
         int epochs = stage.epochs();
         if (resume != null && s == firstStage) {
           TrainerState saved = resume.state();
@@ -162,10 +176,12 @@ public final class TrainingRun {
         history.addAll(stageHistory.rows());
       }
       trainer.restoreBestWeights();
+      long finalStart = System.nanoTime();
       if (data.isFeatures()) {
         // feature shards hold no images: nothing to draw or evaluate on pixels
         History all = new History();
         history.forEach(all::add);
+        timings.write(runDir);
         out.printf(Locale.ROOT, "done in %.1fs: best val acc %.4f at epoch %d; weights %s, metrics %s%n",
             (System.nanoTime() - start) / 1e9, trainer.state().bestValAccuracy(), trainer.state().bestEpoch(),
             runDir.resolve(Checkpoints.BEST), runDir.resolve("metrics.csv"));
@@ -174,6 +190,8 @@ public final class TrainingRun {
       tensorBoard.image("val_predictions", trainer.state().epochsDone(), writePredictionGrid(model, data));
       RunEvaluation.Outcome evaluation = RunEvaluation.evaluateValidation(runDir, model, data.val(), data.classes(),
           config.data().root());
+      timings.add("final_evaluation", (System.nanoTime() - finalStart) / 1e9);
+      timings.write(runDir);
       History all = new History();
       history.forEach(all::add);
       out.printf(Locale.ROOT, "done in %.1fs: best val acc %.4f at epoch %d (top-1 %.4f, top-5 %.4f)%n"
@@ -221,12 +239,14 @@ public final class TrainingRun {
     }
     GpuCheck.require(config.device());
     int size = data.imageSize();
-    Model model = ModelZoo.create(config.model().arch(), headSpec(classes), size, size,
-        new SessionOptions(config.threads(), config.interOpThreads(), SessionOptions.Precision.of(config.precision())));
+    Model model = timings.time("build_graph", () -> ModelZoo.create(config.model().arch(), headSpec(classes), size,
+        size, new SessionOptions(config.threads(), config.interOpThreads(),
+            SessionOptions.Precision.of(config.precision()))));
     model.setInitSeed(config.seed());
+    timings.time("create_session", model::session);
     if (weights != null) {
-      LoadReport report = model.loadStateDict(weights, config.model().strict() ? LoadMode.STRICT
-          : LoadMode.SKIP_MISMATCHED);
+      LoadReport report = timings.time("load_weights", () -> model.loadStateDict(weights,
+          config.model().strict() ? LoadMode.STRICT : LoadMode.SKIP_MISMATCHED));
       out.printf("loaded %d tensors from %s%s%n", report.loaded().size(), config.model().weights(),
           report.isComplete() ? "" : " (not loaded: " + report.problems(4) + ")");
       if (report.loaded().isEmpty()) {
@@ -234,7 +254,10 @@ public final class TrainingRun {
             + ": " + report.problems(4));
       }
     }
-    model.ensureInitialized();
+    timings.time("initialize_weights", () -> {
+      model.ensureInitialized();
+      return null;
+    });
     return model;
   }
 
