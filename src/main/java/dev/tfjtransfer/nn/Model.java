@@ -5,6 +5,7 @@ import dev.tfjtransfer.weights.HostTensor;
 import dev.tfjtransfer.weights.StateDict;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,6 +39,7 @@ public final class Model implements AutoCloseable {
   private final Map<String, Parameter> parameters = new LinkedHashMap<>();
   private final Map<String, SummaryRow> summaryRows = new LinkedHashMap<>();
   private final Set<String> assigned = new HashSet<>();
+  private final Map<String, Ops> layerScopes = new HashMap<>();
   private final Placeholder<TFloat32> images;
   private final Forward inference;
   private final Operand<TFloat32> logits;
@@ -123,6 +125,16 @@ public final class Model implements AutoCloseable {
     return tf;
   }
 
+  /**
+   * Ops naming what they create under {@code path}, one object per path for the model's life:
+   * TF Java's {@code withSubScope} reads every op name in the graph (to keep names unique), so a
+   * new sub-scope per layer call made building a graph quadratic in its size. Ops created through
+   * the one object stay unique; a name clash with ops made elsewhere would fail loudly in TF.
+   */
+  Ops layerScope(String path) {
+    return layerScopes.computeIfAbsent(path, tf::withSubScope);
+  }
+
   /** The inference input placeholder: float32 [-1, H, W, 3], already normalized. */
   public Placeholder<TFloat32> images() {
     return images;
@@ -196,11 +208,23 @@ public final class Model implements AutoCloseable {
 
   /** Gives every parameter that was neither loaded nor initialized its initial value. */
   public void ensureInitialized() {
+    // in batches: few runs (each new set of feeds costs an executor), bounded host memory
+    Map<Parameter, HostTensor> batch = new LinkedHashMap<>();
+    long bytes = 0;
     for (Parameter p : parameters.values()) {
       if (!assigned.contains(p.name())) {
-        // one at a time: only one parameter's initial values are in memory at once
-        assign(Map.of(p, p.initialValue(randomFor(initSeed, p.name()))));
+        HostTensor value = p.initialValue(randomFor(initSeed, p.name()));
+        batch.put(p, value);
+        bytes += value.size() * 4;
+        if (bytes >= ParameterIo.ASSIGN_BATCH_BYTES) {
+          assign(batch);
+          batch.clear();
+          bytes = 0;
+        }
       }
+    }
+    if (!batch.isEmpty()) {
+      assign(batch);
     }
   }
 
