@@ -14,11 +14,11 @@ train/ and val/.
 Variants: `f32`, `bf16` (the project's `precision: bf16`), `torch` (the tutorial's loop, PyTorch
 1.13), and any number of `--variant NAME:PRECISION[:SETTING,...]` project variants, where a
 SETTING in upper case is an environment variable for the JVM (TensorFlow and oneDNN read them when
-their library loads: TF_ONEDNN_..., ONEDNN_DEFAULT_FPMATH_MODE, TF_XLA_FLAGS, MALLOC_...) and one
-in lower case is a config override (`inter_op_threads=1`, `threads=2`), e.g.
+their library loads: TF_ONEDNN_..., TF_MKL_..., MALLOC_...) and one in lower case is a config
+override (`inter_op_threads=1`, `threads=2`), e.g.
   --variant inter1:f32:inter_op_threads=1
-  --variant fpmath-bf16:f32:ONEDNN_DEFAULT_FPMATH_MODE=BF16
   --variant sysalloc:f32:TF_ONEDNN_USE_SYSTEM_ALLOCATOR=1
+  --variant caller:f32:TF_ONEDNN_THREADPOOL_USE_CALLER_THREAD=1
 The project runs without the epoch-0 validation (validate_before_training: false) since the
 tutorial's loop has none; --epoch0-validation puts it back.
 
