@@ -24,6 +24,7 @@ import dev.tfjtransfer.train.callbacks.ModelCheckpoint;
 import dev.tfjtransfer.train.callbacks.ProgressReporter;
 import dev.tfjtransfer.train.callbacks.TensorBoardLogger;
 import dev.tfjtransfer.data.RgbImage;
+import dev.tfjtransfer.util.BackgroundWriter;
 import dev.tfjtransfer.util.Directories;
 import dev.tfjtransfer.util.JavaHeap;
 import dev.tfjtransfer.weights.StateDict;
@@ -116,7 +117,9 @@ public final class TrainingRun {
         normalization.std())));
     try (RunData data = timings.timeIo("open_data", () -> RunData.open(config.data(), normalization));
         Model model = buildModel(data, weights);
-        TensorBoardLogger tensorBoard = new TensorBoardLogger(runDir.resolve("tensorboard"))) {
+        TensorBoardLogger tensorBoard = new TensorBoardLogger(runDir.resolve("tensorboard"));
+        // closed first: every checkpoint write is complete (or has failed the run) before anything else closes
+        BackgroundWriter checkpointWriter = new BackgroundWriter()) {
       weights = null; // in the session now: the host copy can go
       JavaHeap.releaseAfterWeightLoading();
       if (!resuming) {
@@ -139,7 +142,7 @@ public final class TrainingRun {
       }
       List<Callback> callbacks = new ArrayList<>();
       callbacks.add(timings);
-      for (Callback c : callbacks(data, history)) {
+      for (Callback c : callbacks(data, history, checkpointWriter)) {
         callbacks.add(timings.timed(c));
       }
       callbacks.add(timings.timed(tensorBoard));
@@ -285,7 +288,8 @@ public final class TrainingRun {
     }
   }
 
-  private List<Callback> callbacks(RunData data, List<EpochMetrics> previous) throws IOException {
+  private List<Callback> callbacks(RunData data, List<EpochMetrics> previous, BackgroundWriter checkpointWriter)
+      throws IOException {
     Set<String> groupNames = new LinkedHashSet<>();
     config.stages().forEach(s -> s.groups().forEach(g -> groupNames.add(g.name())));
     List<Callback> callbacks = new ArrayList<>();
@@ -293,8 +297,8 @@ public final class TrainingRun {
     callbacks.add(new CsvLogger(runDir.resolve("metrics.csv"), List.copyOf(groupNames)));
     callbacks.add(new CurvePlots(runDir, previous));
     callbacks.add(new ModelCheckpoint(runDir.resolve(Checkpoints.BEST), Map.of("arch", config.model().arch(),
-        "classes", String.join(",", data.classes()))));
-    callbacks.add(new LastCheckpoint(runDir, previous));
+        "classes", String.join(",", data.classes())), checkpointWriter));
+    callbacks.add(new LastCheckpoint(runDir, previous, checkpointWriter));
     if (config.earlyStopping() != null) {
       callbacks.add(new EarlyStopping(config.earlyStopping().patience()));
     }
@@ -343,14 +347,19 @@ public final class TrainingRun {
         data.normalization());
   }
 
-  /** Writes last.safetensors (weights, optimizer state, counters, history) after every epoch. */
+  /**
+   * Writes last.safetensors (weights, optimizer state, counters, history) after every epoch: the
+   * snapshot is taken at once, the file is written in the background while the next epoch trains.
+   */
   private static final class LastCheckpoint implements Callback {
     private final Path runDir;
     private final List<EpochMetrics> history;
+    private final BackgroundWriter writer;
 
-    LastCheckpoint(Path runDir, List<EpochMetrics> previous) {
+    LastCheckpoint(Path runDir, List<EpochMetrics> previous, BackgroundWriter writer) {
       this.runDir = runDir;
       this.history = new ArrayList<>(previous);
+      this.writer = writer;
     }
 
     @Override
@@ -360,12 +369,19 @@ public final class TrainingRun {
 
     @Override
     public boolean onEpochEnd(Trainer trainer, EpochMetrics train, EpochMetrics val) {
+      StateDict snapshot;
       try {
-        Checkpoints.writeLast(runDir, trainer, history);
+        snapshot = Checkpoints.lastSnapshot(trainer, history);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+      writer.write(() -> Checkpoints.writeLast(runDir, snapshot));
       return false;
+    }
+
+    @Override
+    public void onFitEnd(Trainer trainer, History fitted) {
+      writer.await();
     }
   }
 }
