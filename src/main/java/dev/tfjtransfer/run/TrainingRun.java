@@ -184,6 +184,10 @@ public final class TrainingRun {
         // feature shards hold no images: nothing to draw or evaluate on pixels
         History all = new History();
         history.forEach(all::add);
+        timings.time("checkpoint_wait", () -> {
+          checkpointWriter.await();
+          return null;
+        });
         timings.write(runDir);
         out.printf(Locale.ROOT, "done in %.1fs: best val acc %.4f at epoch %d; weights %s, metrics %s%n",
             (System.nanoTime() - start) / 1e9, trainer.state().bestValAccuracy(), trainer.state().bestEpoch(),
@@ -194,6 +198,11 @@ public final class TrainingRun {
       RunEvaluation.Outcome evaluation = RunEvaluation.evaluateValidation(runDir, model, data.val(), data.classes(),
           config.data().root());
       timings.add("final_evaluation", (System.nanoTime() - finalStart) / 1e9);
+      // the last epoch's checkpoints were written while the evaluation ran
+      timings.time("checkpoint_wait", () -> {
+        checkpointWriter.await();
+        return null;
+      });
       timings.write(runDir);
       History all = new History();
       history.forEach(all::add);
@@ -349,7 +358,8 @@ public final class TrainingRun {
 
   /**
    * Writes last.safetensors (weights, optimizer state, counters, history) after every epoch: the
-   * snapshot is taken at once, the file is written in the background while the next epoch trains.
+   * snapshot is taken at once, the file is written in the background while the next epoch trains
+   * (the run waits for it before it ends).
    */
   private static final class LastCheckpoint implements Callback {
     private final Path runDir;
@@ -379,9 +389,5 @@ public final class TrainingRun {
       return false;
     }
 
-    @Override
-    public void onFitEnd(Trainer trainer, History fitted) {
-      writer.await();
-    }
   }
 }

@@ -2,17 +2,20 @@ package dev.tfjtransfer.util;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Writes files on one background thread, one at a time, so a checkpoint's write and fsync overlap
- * the next epoch's training instead of stalling it (resnet18's weights and momentum are 135 MB an
- * epoch). A new write first waits for the previous one, so writes land in order and at most one
- * snapshot waits in memory; a failed write is rethrown by the next {@link #write}, {@link #await}
- * or {@link #close}. The writes themselves stay atomic (temporary file, then rename).
+ * Writes files on one background thread, in order, so a checkpoint's write and fsync overlap the
+ * next epoch's training instead of stalling it (resnet18's weights and momentum are 135 MB an
+ * epoch). At most {@link #MAX_PENDING} writes wait (an epoch's best and last checkpoints): a new
+ * one first waits for the oldest, which bounds the snapshots held in memory. A failed write is
+ * rethrown by the next {@link #write}, {@link #await} or {@link #close}. The writes themselves stay
+ * atomic (temporary file, then rename).
  */
 public final class BackgroundWriter implements AutoCloseable {
   /** A write that may fail with an IOException. */
@@ -26,24 +29,29 @@ public final class BackgroundWriter implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
-  private Future<?> pending;
+  static final int MAX_PENDING = 2;
+  private final Deque<Future<?>> pending = new ArrayDeque<>();
 
-  /** Queues {@code write} after the previous one has finished. */
+  /** Queues {@code write}, first waiting for the oldest queued write if {@link #MAX_PENDING} are queued. */
   public synchronized void write(Write write) {
-    await();
-    pending = thread.submit(() -> {
+    while (pending.size() >= MAX_PENDING) {
+      awaitOldest();
+    }
+    pending.add(thread.submit(() -> {
       write.run();
       return null;
-    });
+    }));
   }
 
-  /** Waits for the queued write; rethrows its failure. */
+  /** Waits for every queued write; rethrows the first failure. */
   public synchronized void await() {
-    if (pending == null) {
-      return;
+    while (!pending.isEmpty()) {
+      awaitOldest();
     }
-    Future<?> done = pending;
-    pending = null;
+  }
+
+  private void awaitOldest() {
+    Future<?> done = pending.poll();
     try {
       done.get();
     } catch (InterruptedException e) {

@@ -2,7 +2,6 @@ package dev.tfjtransfer.train.callbacks;
 
 import dev.tfjtransfer.train.Callback;
 import dev.tfjtransfer.train.EpochMetrics;
-import dev.tfjtransfer.train.History;
 import dev.tfjtransfer.train.Trainer;
 import dev.tfjtransfer.train.TrainingDivergedException;
 import dev.tfjtransfer.util.BackgroundWriter;
@@ -18,8 +17,8 @@ import java.util.Map;
  * best weights go to a safetensors file (torchvision names, loadable by PyTorch), written to a
  * temporary file and renamed so a crash never leaves a partial file. Non-finite weights are never
  * written: they stop training with a {@link TrainingDivergedException}. With a
- * {@link BackgroundWriter} the write overlaps the next epoch and is complete when {@code fit}
- * returns.
+ * {@link BackgroundWriter} the write overlaps what follows; the file is complete once the writer's
+ * {@code await} or {@code close} returns.
  */
 public final class ModelCheckpoint implements Callback {
   private final Path file;
@@ -61,13 +60,6 @@ public final class ModelCheckpoint implements Callback {
       }
     }
     return false;
-  }
-
-  @Override
-  public void onFitEnd(Trainer trainer, History history) {
-    if (writer != null) {
-      writer.await();
-    }
   }
 
   private void write(StateDict out) throws IOException {
