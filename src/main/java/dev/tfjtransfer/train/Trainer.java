@@ -18,10 +18,10 @@ import org.tensorflow.types.TInt32;
 /**
  * Keras-shaped training of a {@link Model}: {@link #compile} with a {@link TrainingSetup}, then
  * {@link #fit} on a training and a validation loader, as the PyTorch tutorial's train_model does:
- * a validation of the untrained head first (epoch 0), then a train and a val phase per epoch,
- * tracking the best validation accuracy and restoring its weights at the end. Freeze, unfreeze and
- * compile again for a second stage; the optimizer state of weights that stay trainable is kept or
- * reset by choice.
+ * a validation of the untrained head first (epoch 0; {@link #setValidateBeforeTraining} turns it
+ * off), then a train and a val phase per epoch, tracking the best validation accuracy and
+ * restoring its weights at the end. Freeze, unfreeze and compile again for a second stage; the
+ * optimizer state of weights that stay trainable is kept or reset by choice.
  */
 public final class Trainer {
   private final Model model;
