@@ -1,6 +1,8 @@
 package dev.tfjtransfer.bench;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Map;
 
 /**
  * One benchmark configuration's timing, with the field names of the PyTorch peer's bench.py so the
@@ -23,4 +25,7 @@ public record BenchResult(
     @JsonProperty("precision") String precision,
     @JsonProperty("data") String data,
     @JsonProperty("implementation") String implementation,
-    @JsonProperty("loadavg_1m_before") String loadavg1mBefore) {}
+    @JsonProperty("loadavg_1m_before") String loadavg1mBefore,
+    @JsonProperty("inter_op_threads") int interOpThreads,
+    /** Executed kernels by op type and element type ({@code --kernels}), else null. */
+    @JsonProperty("kernels") @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Integer> kernels) {}

@@ -1,6 +1,7 @@
 package dev.tfjtransfer.bench;
 
 import dev.tfjtransfer.nn.BatchNormPolicy;
+import dev.tfjtransfer.nn.KernelCensus;
 import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.nn.SessionOptions;
 import dev.tfjtransfer.train.CrossEntropyLoss;
@@ -19,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 import org.tensorflow.Result;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -30,9 +32,13 @@ import org.tensorflow.types.TInt32;
  * either the project's real model and training code or the {@link HandBuiltNetwork} baseline.
  */
 public final class ModelBenchmark {
-  /** What to measure; {@code data} null means synthetic input. */
-  public record Config(String model, String mode, int batch, int size, int threads, int warmup, int steps,
-      double timeBudgetSeconds, SessionOptions.Precision precision, Path data, Implementation implementation) {}
+  /**
+   * What to measure; {@code data} null means synthetic input; {@code traceKernels} adds one traced
+   * step after the timed ones and reports the kernels it executed.
+   */
+  public record Config(String model, String mode, int batch, int size, int threads, int interOpThreads, int warmup,
+      int steps, double timeBudgetSeconds, SessionOptions.Precision precision, Path data,
+      Implementation implementation, boolean traceKernels) {}
 
   /** Whose graph is timed: the project's model and training code, or the hand-built baseline. */
   public enum Implementation {
@@ -40,8 +46,9 @@ public final class ModelBenchmark {
     HANDBUILT
   }
 
-  /** One timed step and what closing it frees. */
-  private record Step(BiConsumer<TFloat32, TInt32> action, AutoCloseable resource) implements AutoCloseable {
+  /** One timed step, the same step traced (null if the implementation cannot), and what closing it frees. */
+  private record Step(BiConsumer<TFloat32, TInt32> action, BiFunction<TFloat32, TInt32, KernelCensus> trace,
+      AutoCloseable resource) implements AutoCloseable {
     @Override
     public void close() throws Exception {
       resource.close();
@@ -53,7 +60,10 @@ public final class ModelBenchmark {
   public static BenchResult run(Config c) throws Exception {
     String loadBefore = loadAverage();
     resetPeakRss();
-    SessionOptions options = new SessionOptions(c.threads(), 2, c.precision());
+    SessionOptions options = new SessionOptions(c.threads(), c.interOpThreads(), c.precision());
+    if (c.traceKernels() && c.implementation() == Implementation.HANDBUILT) {
+      throw new IllegalArgumentException("--kernels traces the project's graphs only (--impl project)");
+    }
     try (Step step = c.implementation() == Implementation.HANDBUILT ? handBuiltStep(c, options)
         : projectStep(c, options);
         BenchBatches batches = c.data() == null ? BenchBatches.synthetic(c.batch(), c.size())
@@ -63,6 +73,11 @@ public final class ModelBenchmark {
         step.action().accept(batches.images(), batches.labels());
       }
       double[] times = timed(step, batches, c);
+      KernelCensus kernels = null;
+      if (c.traceKernels()) {
+        batches.advance();
+        kernels = step.trace().apply(batches.images(), batches.labels());
+      }
       double[] sorted = times.clone();
       Arrays.sort(sorted);
       double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
@@ -71,7 +86,7 @@ public final class ModelBenchmark {
           c.batch() / median, sorted[0], sorted[sorted.length - 1], Arrays.stream(times).average().orElse(0),
           peakRssMb(), c.precision().name().toLowerCase(Locale.ROOT),
           c.data() == null ? "synthetic" : c.data().toString(), c.implementation().name().toLowerCase(Locale.ROOT),
-          loadBefore);
+          loadBefore, c.interOpThreads(), kernels == null ? null : kernels.counts());
     }
   }
 
@@ -91,25 +106,29 @@ public final class ModelBenchmark {
 
   private static Step handBuiltStep(Config c, SessionOptions options) {
     HandBuiltNetwork network = new HandBuiltNetwork(c.model(), c.mode(), c.size(), options);
-    return new Step(network::run, network);
+    return new Step(network::run, null, network);
   }
 
   private static Step projectStep(Config c, SessionOptions options) {
     Model model = ModelZoo.create(c.model(), HeadSpec.linear(2), c.size(), c.size(), options);
     model.initialize(0);
     JavaHeap.releaseAfterWeightLoading();
-    return new Step(c.mode().equals("eval") ? evalStep(model) : trainStep(model, c), model);
+    if (c.mode().equals("eval")) {
+      return new Step((x, y) -> {
+        try (Result r = model.session().runner().feed(model.images(), x).fetch(model.logits()).run()) {
+          r.get(0);
+        }
+      }, (x, y) -> KernelCensus.trace(model.session().runner().feed(model.images(), x).fetch(model.logits())),
+          model);
+    }
+    TrainingStep step = trainStep(model, c);
+    double[] lrs = step.groups().stream().mapToDouble(ParamGroup::lr).toArray();
+    long[] counter = {0};
+    return new Step((x, y) -> step.run(x, y, lrs, counter[0]++), (x, y) -> step.traceKernels(x, y, lrs, counter[0]++),
+        model);
   }
 
-  private static BiConsumer<TFloat32, TInt32> evalStep(Model model) {
-    return (x, y) -> {
-      try (Result r = model.session().runner().feed(model.images(), x).fetch(model.logits()).run()) {
-        r.get(0);
-      }
-    };
-  }
-
-  private static BiConsumer<TFloat32, TInt32> trainStep(Model model, Config c) {
+  private static TrainingStep trainStep(Model model, Config c) {
     String head = ModelZoo.headPrefix(c.model(), HeadSpec.linear(2));
     List<ParamGroup> groups;
     if (c.mode().equals("frozen")) {
@@ -121,11 +140,8 @@ public final class ModelBenchmark {
     } else {
       groups = List.of(ParamGroup.of("head", 1e-3, head), new ParamGroup("backbone", List.of(), 1e-4, 0));
     }
-    TrainingStep step = new TrainingStep(model, groups, OptimizerSpec.Sgd.withMomentum(0.9), new OptimizerState(model),
+    return new TrainingStep(model, groups, OptimizerSpec.Sgd.withMomentum(0.9), new OptimizerState(model),
         CrossEntropyLoss.standard(), BatchNormPolicy.FROZEN_USE_RUNNING_STATS, false);
-    double[] lrs = groups.stream().mapToDouble(ParamGroup::lr).toArray();
-    long[] counter = {0};
-    return (x, y) -> step.run(x, y, lrs, counter[0]++);
   }
 
   static String loadAverage() {

@@ -32,8 +32,15 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--size", defaultValue = "224")
   int size;
 
-  @Option(names = "--threads", defaultValue = "2")
+  @Option(names = "--threads", defaultValue = "2", description = "intra-op threads (default: ${DEFAULT-VALUE})")
   int threads;
+
+  @Option(names = "--inter-op-threads", defaultValue = "2", description = "inter-op threads (default: ${DEFAULT-VALUE})")
+  int interOpThreads;
+
+  @Option(names = "--kernels", description = "after timing, trace one step and add the kernels it executed, by op type"
+      + " and element type (e.g. \"Conv2DBackpropFilter bfloat16\": 20), to the JSON line")
+  boolean kernels;
 
   @Option(names = "--warmup", defaultValue = "3")
   int warmup;
@@ -60,11 +67,11 @@ final class BenchCommand implements Callable<Integer> {
   boolean quick;
 
   private SessionOptions.Precision precision() {
-    return switch (precision) {
-      case "f32" -> SessionOptions.Precision.F32;
-      case "bf16" -> SessionOptions.Precision.BF16;
-      default -> throw new IllegalArgumentException("--precision takes f32 or bf16; received: " + precision);
-    };
+    try {
+      return SessionOptions.Precision.of(precision);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--precision takes f32 or bf16; received: " + precision);
+    }
   }
 
   private ModelBenchmark.Implementation implementation() {
@@ -85,9 +92,9 @@ final class BenchCommand implements Callable<Integer> {
           throw new IllegalArgumentException("--modes takes eval, frozen, full; received: " + mode);
         }
         int b = mode.equals("eval") ? evalBatch : batch;
-        BenchResult r = ModelBenchmark.run(new ModelBenchmark.Config(model, mode, b, size, threads,
+        BenchResult r = ModelBenchmark.run(new ModelBenchmark.Config(model, mode, b, size, threads, interOpThreads,
             quick ? 2 : warmup, quick ? 5 : steps, quick ? 15 : timeBudget, precision(),
-            data.equals("synthetic") ? null : java.nio.file.Path.of(data), implementation()));
+            data.equals("synthetic") ? null : java.nio.file.Path.of(data), implementation(), kernels));
         System.out.println(JSON.writeValueAsString(r));
       }
     }

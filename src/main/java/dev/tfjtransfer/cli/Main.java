@@ -1,5 +1,6 @@
 package dev.tfjtransfer.cli;
 
+import dev.tfjtransfer.util.ProcessClock;
 import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,6 +23,7 @@ public final class Main implements Runnable {
   boolean verbose;
 
   public static void main(String[] args) {
+    ProcessClock.markMainEntered();
     System.setProperty("java.awt.headless", "true");
     // warnings (e.g. a skipped unreadable image) as one line each on stderr
     System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%n");

@@ -1,5 +1,6 @@
 package dev.tfjtransfer.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tfjtransfer.config.ConfigLoader;
 import dev.tfjtransfer.config.RunConfig;
 import dev.tfjtransfer.run.TrainingRun;
@@ -14,6 +15,8 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Train as config.yaml says; writes a run directory under output_dir.")
 final class TrainCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   @Option(names = "--config", defaultValue = "config.yaml", description = "YAML config (default: ${DEFAULT-VALUE})")
   Path config;
 
@@ -23,14 +26,22 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "continue the run in this directory from its last completed epoch")
   Path resume;
 
+  @Option(names = "--timings", description = "print where the time went (the run directory's timings.json) as one"
+      + " JSON line at the end")
+  boolean timings;
+
   @Override
   public Integer call() throws Exception {
     boolean interactive = System.console() != null;
+    TrainingRun.Outcome outcome;
     if (resume != null) {
-      TrainingRun.resume(resume, System.out, interactive);
+      outcome = TrainingRun.resume(resume, System.out, interactive);
     } else {
       RunConfig run = ConfigLoader.load(config, overrides);
-      TrainingRun.start(run, System.out, interactive);
+      outcome = TrainingRun.start(run, System.out, interactive);
+    }
+    if (timings) {
+      System.out.println("timings " + JSON.readTree(outcome.runDir().resolve(TrainingRun.TIMINGS).toFile()));
     }
     return 0;
   }

@@ -11,7 +11,7 @@ import java.util.List;
  */
 public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze, String batchnorm,
     List<StageConfig> stages, EarlyStoppingConfig earlyStopping, String outputDir, Long seed, String device,
-    Integer threads) {
+    Integer threads, Integer interOpThreads, String precision, Boolean validateBeforeTraining) {
   public RunConfig {
     model = model == null ? ModelConfig.DEFAULT : model;
     data = (data == null ? DataConfig.DEFAULT : data).withDefaultTransforms(ModelZoo.architecture(model.arch()).eval());
@@ -25,6 +25,15 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
     Checks.oneOf("device", device, "cpu", "gpu");
     threads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
     Checks.positive("threads", threads);
+    // two measured 3-10% faster than one for training on 2 cores (TFJAVA-NOTES)
+    interOpThreads = interOpThreads == null ? 2 : interOpThreads;
+    Checks.positive("inter_op_threads", interOpThreads);
+    // bf16: oneDNN computes convolutions, matrix products and their gradients in bfloat16;
+    // weights, optimizer state and the loss stay float32
+    precision = precision == null ? "f32" : precision;
+    Checks.oneOf("precision", precision, "f32", "bf16");
+    // the tutorial validates the untrained model first (epoch 0 of metrics.csv)
+    validateBeforeTraining = validateBeforeTraining == null || validateBeforeTraining;
   }
 
   /**
@@ -37,7 +46,8 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
   }
 
   public RunConfig withData(DataConfig next) {
-    return new RunConfig(model, next, freeze, batchnorm, stages, earlyStopping, outputDir, seed, device, threads);
+    return new RunConfig(model, next, freeze, batchnorm, stages, earlyStopping, outputDir, seed, device, threads,
+        interOpThreads, precision, validateBeforeTraining);
   }
 
   /** The architecture, its head, and the weights to start from. */

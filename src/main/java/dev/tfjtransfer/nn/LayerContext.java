@@ -42,7 +42,7 @@ public final class LayerContext {
 
   /** Ops that name what they create under this layer's path. */
   public Ops tf() {
-    return path.isEmpty() ? model.tf() : model.tf().withSubScope(path);
+    return path.isEmpty() ? model.tf() : model.layerScope(path);
   }
 
   /** Ops at the graph's root scope. */

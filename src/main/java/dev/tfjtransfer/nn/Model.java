@@ -5,6 +5,7 @@ import dev.tfjtransfer.weights.HostTensor;
 import dev.tfjtransfer.weights.StateDict;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,6 +39,7 @@ public final class Model implements AutoCloseable {
   private final Map<String, Parameter> parameters = new LinkedHashMap<>();
   private final Map<String, SummaryRow> summaryRows = new LinkedHashMap<>();
   private final Set<String> assigned = new HashSet<>();
+  private final Map<String, Ops> layerScopes = new HashMap<>();
   private final Placeholder<TFloat32> images;
   private final Forward inference;
   private final Operand<TFloat32> logits;
@@ -130,6 +132,16 @@ public final class Model implements AutoCloseable {
 
   public Ops tf() {
     return tf;
+  }
+
+  /**
+   * Ops naming what they create under {@code path}, one object per path for the model's life:
+   * TF Java's {@code withSubScope} reads every op name in the graph (to keep names unique), so a
+   * new sub-scope per layer call made building a graph quadratic in its size. Ops created through
+   * the one object stay unique; a name clash with ops made elsewhere would fail loudly in TF.
+   */
+  Ops layerScope(String path) {
+    return layerScopes.computeIfAbsent(path, tf::withSubScope);
   }
 
   /** The inference input placeholder: float32 [-1, H, W, 3], already normalized. */

@@ -11,13 +11,26 @@ import org.tensorflow.proto.RewriterConfig;
  *
  * <p>{@link Precision#BF16} turns on Grappler's oneDNN auto mixed precision: convolutions and
  * matrix products run in bfloat16 (AMX / AVX512-BF16 on CPUs that have them) while variables,
- * BatchNorm statistics and the loss stay float32. Logits change slightly, so it is opt-in.
+ * BatchNorm statistics and the loss stay float32. In a training step the rewriter also converts
+ * the backward ops (Conv2DBackpropFilter/Input, FusedBatchNormGradV3, ReluGrad, pooling
+ * gradients) and casts each weight gradient back to float32 before the optimizer's update, so
+ * master weights and optimizer state stay float32 ({@code KernelCensus} shows what ran). Logits
+ * change slightly, so it is opt-in.
  */
 public record SessionOptions(int intraOpThreads, int interOpThreads, Precision precision) {
   /** Arithmetic precision of the compute-heavy ops. */
   public enum Precision {
     F32,
-    BF16
+    BF16;
+
+    /** {@code f32} or {@code bf16}, as configs and the command line spell them. */
+    public static Precision of(String name) {
+      return switch (name) {
+        case "f32" -> F32;
+        case "bf16" -> BF16;
+        default -> throw new IllegalArgumentException("precision must be f32 or bf16; received: " + name);
+      };
+    }
   }
 
   public SessionOptions {

@@ -38,7 +38,11 @@ final class Checkpoints {
   /** What {@code last.safetensors} holds besides tensors. */
   record Resume(TrainerState state, List<EpochMetrics> history) {}
 
-  static void writeLast(Path runDir, Trainer trainer, List<EpochMetrics> history) throws IOException {
+  /**
+   * What {@code last.safetensors} will hold now: weights, optimizer state, counters and history,
+   * copied to the host (so training can go on while it is written), never non-finite.
+   */
+  static StateDict lastSnapshot(Trainer trainer, List<EpochMetrics> history) throws IOException {
     StateDict out = trainer.model().stateDict();
     for (Map.Entry<String, HostTensor> e : trainer.optimizerState().values().tensors().entrySet()) {
       out.put(e.getKey(), e.getValue());
@@ -55,7 +59,11 @@ final class Checkpoints {
     });
     out.metadata().put("trainer_state", JSON.writeValueAsString(trainer.state()));
     out.metadata().put("history", JSON.writeValueAsString(history));
-    Safetensors.write(out, runDir.resolve(LAST));
+    return out;
+  }
+
+  static void writeLast(Path runDir, StateDict snapshot) throws IOException {
+    Safetensors.write(snapshot, runDir.resolve(LAST));
   }
 
   static Resume readResume(Path runDir) throws IOException {

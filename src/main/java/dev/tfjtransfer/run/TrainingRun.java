@@ -28,6 +28,7 @@ import dev.tfjtransfer.train.callbacks.ModelCheckpoint;
 import dev.tfjtransfer.train.callbacks.ProgressReporter;
 import dev.tfjtransfer.train.callbacks.TensorBoardLogger;
 import dev.tfjtransfer.data.RgbImage;
+import dev.tfjtransfer.util.BackgroundWriter;
 import dev.tfjtransfer.util.Directories;
 import dev.tfjtransfer.util.JavaHeap;
 import dev.tfjtransfer.weights.StateDict;
@@ -49,18 +50,22 @@ import java.util.Set;
 
 /**
  * Runs a {@link RunConfig} end to end into a run directory: the resolved config, class names,
- * {@code metrics.csv}, loss and accuracy plots, a training batch grid, a validation prediction
- * grid, {@code best.safetensors} and a resumable {@code last.safetensors}. Stages run in order;
+ * {@code metrics.csv}, {@code timings.json}, loss and accuracy plots, a training batch grid, a
+ * validation prediction grid, {@code best.safetensors} and a resumable {@code last.safetensors}.
+ * Stages run in order;
  * {@link #resume} continues an interrupted run from its last completed epoch and ends where the
  * uninterrupted run would have.
  */
 public final class TrainingRun {
+  /** The run directory's record of where the wall time went (see {@link RunTimings}). */
+  public static final String TIMINGS = RunTimings.FILE;
   private RunConfig config;
   private final Path runDir;
   private final PrintStream out;
   private final boolean interactive;
   /** Whether the first epoch has begun: from then on the run directory holds results worth keeping. */
   private boolean trainingStarted;
+  private final RunTimings timings = new RunTimings();
 
   /** What a run produced. */
   public record Outcome(Path runDir, History history, double bestValAccuracy, int bestEpoch) {}
@@ -138,12 +143,16 @@ public final class TrainingRun {
   private Outcome execute(Checkpoints.Resume resume) throws IOException {
     boolean resuming = resume != null;
     long start = System.nanoTime();
-    StateDict weights = config.model().weights() == null ? null : StateDict.read(Path.of(config.model().weights()));
+    StateDict weights = config.model().weights() == null ? null
+        : timings.timeIo("read_weights", () -> StateDict.read(Path.of(config.model().weights())));
     Normalization normalization = resolveNormalization(weights);
     config = config.withData(config.data().withNormalize(RunConfig.NormalizeConfig.of(normalization.mean(),
         normalization.std())));
-    try (RunData data = RunData.open(config.data(), config.dataSeed(), normalization); Model model = buildModel(data, weights);
-        TensorBoardLogger tensorBoard = new TensorBoardLogger(runDir.resolve("tensorboard"))) {
+    try (RunData data = timings.timeIo("open_data", () -> RunData.open(config.data(), config.dataSeed(), normalization));
+        Model model = buildModel(data, weights);
+        TensorBoardLogger tensorBoard = new TensorBoardLogger(runDir.resolve("tensorboard"));
+        // closed first: every checkpoint write is complete (or has failed the run) before anything else closes
+        BackgroundWriter checkpointWriter = new BackgroundWriter()) {
       weights = null; // in the session now: the host copy can go
       JavaHeap.releaseAfterWeightLoading();
       if (!resuming) {
@@ -151,6 +160,7 @@ public final class TrainingRun {
         Files.write(runDir.resolve("class_names.txt"), data.classes());
       }
       Trainer trainer = new Trainer(model, headPrefix(), config.seed());
+      trainer.setValidateBeforeTraining(config.validateBeforeTraining());
       if (resume != null) {
         dropMetricsAfter(resume.state().epochsDone());
       }
@@ -165,8 +175,12 @@ public final class TrainingRun {
         tensorBoard.image("train_batch", 0, batchGrid);
       }
       List<Phase> phases = phases(model, data);
-      List<Callback> callbacks = callbacks(data, history, phases);
-      callbacks.add(tensorBoard);
+      List<Callback> callbacks = new ArrayList<>();
+      callbacks.add(timings);
+      for (Callback c : callbacks(data, history, phases, checkpointWriter)) {
+        callbacks.add(timings.timed(c));
+      }
+      callbacks.add(timings.timed(tensorBoard));
       trainingStarted = true;
       for (int s = 0; s < phases.size(); s++) {
         Phase phase = phases.get(s);
@@ -174,7 +188,10 @@ public final class TrainingRun {
         if (s < firstStage) {
           continue;
         }
-        trainer.compile(phase.setup(), phase.keepOptimizerState());
+        timings.time("build_training_step", () -> {
+          trainer.compile(phase.setup(), phase.keepOptimizerState());
+          return null;
+        });
         int epochs = phase.epochs();
         if (resume != null && s == firstStage) {
           TrainerState saved = resume.state();
@@ -196,10 +213,16 @@ public final class TrainingRun {
         history.addAll(stageHistory.rows());
       }
       trainer.restoreBestWeights();
+      long finalStart = System.nanoTime();
       if (data.isFeatures()) {
         // feature shards hold no images: nothing to draw or evaluate on pixels
         History all = new History();
         history.forEach(all::add);
+        timings.time("checkpoint_wait", () -> {
+          checkpointWriter.await();
+          return null;
+        });
+        timings.write(runDir);
         out.printf(Locale.ROOT, "done in %.1fs: best val acc %.4f at epoch %d; weights %s, metrics %s%n",
             (System.nanoTime() - start) / 1e9, trainer.state().bestValAccuracy(), trainer.state().bestEpoch(),
             runDir.resolve(Checkpoints.BEST), runDir.resolve("metrics.csv"));
@@ -211,6 +234,13 @@ public final class TrainingRun {
       }
       RunEvaluation.Outcome evaluation = RunEvaluation.evaluateValidation(runDir, model, data.val(), data.classes(),
           config.data().root());
+      timings.add("final_evaluation", (System.nanoTime() - finalStart) / 1e9);
+      // the last epoch's checkpoints were written while the evaluation ran
+      timings.time("checkpoint_wait", () -> {
+        checkpointWriter.await();
+        return null;
+      });
+      timings.write(runDir);
       History all = new History();
       history.forEach(all::add);
       out.printf(Locale.ROOT, "done in %.1fs: best val acc %.4f at epoch %d (top-1 %.4f, top-5 %.4f)%n"
@@ -287,18 +317,26 @@ public final class TrainingRun {
     }
     GpuCheck.require(config.device());
     int size = data.imageSize();
-    Model model = ModelZoo.create(config.model().arch(), headSpec(classes), size, size,
-        new SessionOptions(config.threads(), 2));
+    Model model = timings.time("build_graph", () -> ModelZoo.create(config.model().arch(), headSpec(classes), size,
+        size, new SessionOptions(config.threads(), config.interOpThreads(),
+            SessionOptions.Precision.of(config.precision()))));
     model.setInitSeed(config.seed());
+    timings.time("create_session", model::session);
     if (weights != null) {
       try {
-        loadWeights(model, weights, config.model().weights(), config.model().strict(), headPrefix(), out);
+        timings.time("load_weights", () -> {
+          loadWeights(model, weights, config.model().weights(), config.model().strict(), headPrefix(), out);
+          return null;
+        });
       } catch (RuntimeException e) {
         model.close();
         throw e;
       }
     }
-    model.ensureInitialized();
+    timings.time("initialize_weights", () -> {
+      model.ensureInitialized();
+      return null;
+    });
     return model;
   }
 
@@ -350,7 +388,8 @@ public final class TrainingRun {
     }
   }
 
-  private List<Callback> callbacks(RunData data, List<EpochMetrics> previous, List<Phase> phases) throws IOException {
+  private List<Callback> callbacks(RunData data, List<EpochMetrics> previous, List<Phase> phases,
+      BackgroundWriter checkpointWriter) throws IOException {
     Set<String> groupNames = new LinkedHashSet<>();
     phases.forEach(p -> p.setup().groups().forEach(g -> groupNames.add(g.name())));
     List<Callback> callbacks = new ArrayList<>();
@@ -358,8 +397,8 @@ public final class TrainingRun {
     callbacks.add(new CsvLogger(runDir.resolve("metrics.csv"), List.copyOf(groupNames)));
     callbacks.add(new CurvePlots(runDir, previous));
     callbacks.add(new ModelCheckpoint(runDir.resolve(Checkpoints.BEST), Map.of("arch", config.model().arch(),
-        "classes", String.join(",", data.classes()))));
-    callbacks.add(new LastCheckpoint(runDir, previous));
+        "classes", String.join(",", data.classes())), checkpointWriter));
+    callbacks.add(new LastCheckpoint(runDir, previous, checkpointWriter));
     if (config.earlyStopping() != null) {
       callbacks.add(new EarlyStopping(config.earlyStopping().patience()));
     }
@@ -415,14 +454,20 @@ public final class TrainingRun {
         data.normalization());
   }
 
-  /** Writes last.safetensors (weights, optimizer state, counters, history) after every epoch. */
+  /**
+   * Writes last.safetensors (weights, optimizer state, counters, history) after every epoch: the
+   * snapshot is taken at once, the file is written in the background while the next epoch trains
+   * (the run waits for it before it ends).
+   */
   private static final class LastCheckpoint implements Callback {
     private final Path runDir;
     private final List<EpochMetrics> history;
+    private final BackgroundWriter writer;
 
-    LastCheckpoint(Path runDir, List<EpochMetrics> previous) {
+    LastCheckpoint(Path runDir, List<EpochMetrics> previous, BackgroundWriter writer) {
       this.runDir = runDir;
       this.history = new ArrayList<>(previous);
+      this.writer = writer;
     }
 
     @Override
@@ -432,12 +477,15 @@ public final class TrainingRun {
 
     @Override
     public boolean onEpochEnd(Trainer trainer, EpochMetrics train, EpochMetrics val) {
+      StateDict snapshot;
       try {
-        Checkpoints.writeLast(runDir, trainer, history);
+        snapshot = Checkpoints.lastSnapshot(trainer, history);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+      writer.write(() -> Checkpoints.writeLast(runDir, snapshot));
       return false;
     }
+
   }
 }

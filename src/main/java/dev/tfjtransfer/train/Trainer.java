@@ -18,10 +18,10 @@ import org.tensorflow.types.TInt32;
 /**
  * Keras-shaped training of a {@link Model}: {@link #compile} with a {@link TrainingSetup}, then
  * {@link #fit} on a training and a validation loader, as the PyTorch tutorial's train_model does:
- * a validation of the untrained head first (epoch 0), then a train and a val phase per epoch,
- * tracking the best validation accuracy and restoring its weights at the end. Freeze, unfreeze and
- * compile again for a second stage; the optimizer state of weights that stay trainable is kept or
- * reset by choice.
+ * a validation of the untrained head first (epoch 0; {@link #setValidateBeforeTraining} turns it
+ * off), then a train and a val phase per epoch, tracking the best validation accuracy and
+ * restoring its weights at the end. Freeze, unfreeze and compile again for a second stage; the
+ * optimizer state of weights that stay trainable is kept or reset by choice.
  */
 public final class Trainer {
   private final Model model;
@@ -37,6 +37,7 @@ public final class Trainer {
   private StateDict bestWeights;
   private ModelEma ema;
   private ReduceLROnPlateau.State plateauState;
+  private boolean validateBeforeTraining = true;
 
   /** What an evaluation measured; {@code logits} is {@code images x classes}, row-major, in the loader's order. */
   public record Evaluation(double loss, double accuracy, int images, double seconds, int[] predictions, int[] labels,
@@ -82,6 +83,14 @@ public final class Trainer {
   /** Continues from a checkpoint's counters (the weights and optimizer state are restored separately). */
   public void restoreState(TrainerState restored) {
     this.state = restored;
+  }
+
+  /**
+   * Whether {@link #fit} validates the untrained model before the first epoch, as the tutorial's
+   * epoch 0 (the default); off saves one validation pass per run.
+   */
+  public void setValidateBeforeTraining(boolean validate) {
+    this.validateBeforeTraining = validate;
   }
 
   public void freeze(FreezeSpec spec) {
@@ -353,7 +362,7 @@ public final class Trainer {
   private History fit(FeedSource train, FeedSource val, int epochs, List<Callback> callbacks, boolean restoreBest) {
     History history = new History();
     callbacks.forEach(c -> c.onFitBegin(this, epochs));
-    if (state.epochsDone() == 0 && !state.initialValidationDone()) {
+    if (validateBeforeTraining && state.epochsDone() == 0 && !state.initialValidationDone()) {
       EpochMetrics val0 = validateAndTrack(val, 0, callbacks);
       history.add(val0);
       state = state.afterInitialValidation();

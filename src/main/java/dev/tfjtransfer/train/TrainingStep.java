@@ -1,6 +1,7 @@
 package dev.tfjtransfer.train;
 
 import dev.tfjtransfer.nn.BatchNormPolicy;
+import dev.tfjtransfer.nn.KernelCensus;
 import dev.tfjtransfer.nn.Mode;
 import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.nn.Parameter;
@@ -15,6 +16,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
+import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
@@ -320,39 +322,64 @@ public final class TrainingStep {
 
   private StepResult runOn(Operand<TFloat32> inputTarget, TFloat32 input, TInt32 batchLabels, TFloat32 targets,
       double[] lrs, long step, int stepSampleCount) {
-    if (lrs.length != groups.size()) {
-      throw new IllegalArgumentException("need " + groups.size() + " learning rates, got " + lrs.length);
+    try (StepFeeds feeds = new StepFeeds(inputTarget, input, batchLabels, targets, lrs, step, stepSampleCount);
+        Result result = feeds.runner.run()) {
+      return new StepResult(((TFloat32) result.get(0)).getFloat(), ((TInt32) result.get(1)).getInt());
     }
-    model.ensureInitialized();
-    state.initializeNew();
-    List<TFloat32> feeds = new ArrayList<>();
-    try (TInt64 stepSeed = TInt64.vectorOf(runSeed, step)) {
-      Session.Runner runner = model.session().runner().feed(inputTarget, input).feed(labels, batchLabels)
-          .feed(seed, stepSeed);
+  }
+
+  /**
+   * Runs one step (the update happens) and reports which kernels it executed and in which
+   * precision: under bf16, which backward ops run in bfloat16 and which stay float32.
+   */
+  public KernelCensus traceKernels(TFloat32 images, TInt32 batchLabels, double[] lrs, long step) {
+    try (StepFeeds feeds = new StepFeeds(model.images(), images, batchLabels, null, lrs, step,
+        (int) images.shape().get(0))) {
+      return KernelCensus.trace(feeds.runner);
+    }
+  }
+
+  /** A step's runner with its feeds, and the scalar tensors it created for them. */
+  private final class StepFeeds implements AutoCloseable {
+    private final List<Tensor> owned = new ArrayList<>();
+    private final Session.Runner runner;
+
+    StepFeeds(Operand<TFloat32> inputTarget, TFloat32 input, TInt32 batchLabels, TFloat32 targets, double[] lrs,
+        long step, int stepSampleCount) {
+      if (lrs.length != groups.size()) {
+        throw new IllegalArgumentException("need " + groups.size() + " learning rates, got " + lrs.length);
+      }
+      model.ensureInitialized();
+      state.initializeNew();
+      runner = model.session().runner().feed(inputTarget, input).feed(labels, batchLabels)
+          .feed(seed, own(TInt64.vectorOf(runSeed, step)));
       if (targets != null) {
         runner.feed(softTargets, targets);
       }
+      // with accumulation, a step that ends no accumulation window only adds its gradients
       boolean applies = samples == null || stepSampleCount > 0;
       if (samples != null) {
-        feeds.add(TFloat32.scalarOf(input.shape().get(0)));
-        runner.feed(samples, feeds.get(feeds.size() - 1));
+        runner.feed(samples, own(TFloat32.scalarOf(input.shape().get(0))));
         if (applies) {
-          feeds.add(TFloat32.scalarOf(stepSampleCount));
-          runner.feed(stepSamples, feeds.get(feeds.size() - 1));
+          runner.feed(stepSamples, own(TFloat32.scalarOf(stepSampleCount)));
         }
       }
       if (applies) {
         for (int g = 0; g < lrs.length; g++) {
-          TFloat32 lr = TFloat32.scalarOf((float) lrs[g]);
-          feeds.add(lr);
-          runner.feed(groupLrs.get(g), lr);
+          runner.feed(groupLrs.get(g), own(TFloat32.scalarOf((float) lrs[g])));
         }
       }
-      try (Result result = runner.fetch(loss).fetch(correct).addTarget(applies ? train : accumulate).run()) {
-        return new StepResult(((TFloat32) result.get(0)).getFloat(), ((TInt32) result.get(1)).getInt());
-      }
-    } finally {
-      feeds.forEach(TFloat32::close);
+      runner.fetch(loss).fetch(correct).addTarget(applies ? train : accumulate);
+    }
+
+    private <T extends Tensor> T own(T tensor) {
+      owned.add(tensor);
+      return tensor;
+    }
+
+    @Override
+    public void close() {
+      owned.forEach(Tensor::close);
     }
   }
 

@@ -52,6 +52,25 @@ class BenchSmokeTest {
   }
 
   @Test
+  void bf16TrainingBenchReportsItsBfloat16Kernels() throws Exception {
+    List<JsonNode> lines = run("bench", "--models", "resnet18", "--modes", "frozen,full", "--size", "32",
+        "--batch", "2", "--warmup", "0", "--steps", "1", "--precision", "bf16", "--inter-op-threads", "1",
+        "--kernels");
+    assertEquals(2, lines.size());
+    JsonNode frozen = lines.get(0).get("kernels");
+    JsonNode full = lines.get(1).get("kernels");
+    assertEquals("bf16", lines.get(1).get("precision").asText());
+    assertEquals(1, lines.get(1).get("inter_op_threads").asInt());
+    // frozen: the backbone's convolutions (BatchNorm folded in) run forward only, in bf16
+    assertTrue(frozen.path("FusedConv2D bfloat16").asInt() + frozen.path("PadWithFusedConv2D bfloat16").asInt() >= 20,
+        frozen.toString());
+    assertTrue(!frozen.has("Conv2DBackpropFilter bfloat16") && !frozen.has("Conv2DBackpropFilter float"),
+        frozen.toString());
+    assertEquals(20, full.path("Conv2DBackpropFilter bfloat16").asInt(), full.toString());
+    assertEquals(62, full.path("ApplyMomentum float").asInt(), "every resnet18 weight updates in float32: " + full);
+  }
+
+  @Test
   void benchDataMeasuresBothPipelines() throws Exception {
     DemoDataset.generate(dir.resolve("data"), 4, 1, 2);
     List<JsonNode> lines = run("bench-data", "--data", dir.resolve("data").toString(), "--workers", "0,2",

@@ -39,9 +39,10 @@ class ConsoleOutputTest {
         stages: [{epochs: 1, groups: [{lr: 0.01}]}]
         output_dir: runs
         """);
-    Output train = cli("train", "--config", "config.yaml");
+    Output train = cli("train", "--config", "config.yaml", "--timings");
     assertQuiet(train);
     assertTrue(train.stdout().contains("report runs/") && train.stdout().contains("report.html"), train.stdout());
+    checkTimingsLine(train.stdout());
     Path run;
     try (Stream<Path> runs = Files.list(dir.resolve("runs"))) {
       run = runs.findFirst().orElseThrow();
@@ -58,6 +59,27 @@ class ConsoleOutputTest {
     Output verbose = cli("predict", "--run", run.toString(), "--images", "images", "--verbose");
     assertTrue(verbose.stderr().contains("oneDNN custom operations"), "--verbose shows TensorFlow's INFO lines:\n"
         + verbose.stderr());
+  }
+
+  /** --timings: one JSON line whose parts, from the JVM's start on, fit in the process's wall time. */
+  private static void checkTimingsLine(String stdout) throws Exception {
+    String line = stdout.lines().filter(l -> l.startsWith("timings {")).findFirst().orElseThrow(
+        () -> new AssertionError("no timings line in:\n" + stdout));
+    var timings = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line.substring("timings ".length()));
+    double total = timings.get("process_start_to_end").asDouble();
+    double parts = 0;
+    for (String key : List.of("jvm_start_to_main", "main_to_run_start", "build_graph", "create_session",
+        "initialize_weights", "build_training_step", "final_evaluation")) {
+      assertTrue(timings.has(key) && timings.get(key).asDouble() >= 0, key + " in " + line);
+      parts += timings.get(key).asDouble();
+    }
+    for (String key : List.of("train_epochs", "val_epochs")) {
+      for (var epoch : timings.get(key)) {
+        parts += epoch.asDouble();
+      }
+    }
+    assertTrue(timings.get("first_train_batch").asDouble() > 0, line);
+    assertTrue(parts <= total + 0.02, "parts " + parts + " within the whole " + total + ": " + line);
   }
 
   private static void assertQuiet(Output output) {

@@ -4,6 +4,7 @@ import dev.tfjtransfer.train.Callback;
 import dev.tfjtransfer.train.EpochMetrics;
 import dev.tfjtransfer.train.Trainer;
 import dev.tfjtransfer.train.TrainingDivergedException;
+import dev.tfjtransfer.util.BackgroundWriter;
 import dev.tfjtransfer.weights.Safetensors;
 import dev.tfjtransfer.weights.StateDict;
 import java.io.IOException;
@@ -15,16 +16,25 @@ import java.util.Map;
  * Keras' {@code ModelCheckpoint(save_best_only=True)}: whenever validation accuracy improves, the
  * best weights go to a safetensors file (torchvision names, loadable by PyTorch), written to a
  * temporary file and renamed so a crash never leaves a partial file. Non-finite weights are never
- * written: they stop training with a {@link TrainingDivergedException}.
+ * written: they stop training with a {@link TrainingDivergedException}. With a
+ * {@link BackgroundWriter} the write overlaps what follows; the file is complete once the writer's
+ * {@code await} or {@code close} returns.
  */
 public final class ModelCheckpoint implements Callback {
   private final Path file;
   private final Map<String, String> metadata;
+  private final BackgroundWriter writer;
 
   /** @param metadata stored with the weights (architecture, class names, ...) */
   public ModelCheckpoint(Path file, Map<String, String> metadata) {
+    this(file, metadata, null);
+  }
+
+  /** @param writer writes in the background; null writes before {@code onEpochEnd} returns */
+  public ModelCheckpoint(Path file, Map<String, String> metadata, BackgroundWriter writer) {
     this.file = file;
     this.metadata = Map.copyOf(metadata);
+    this.writer = writer;
   }
 
   @Override
@@ -40,11 +50,23 @@ public final class ModelCheckpoint implements Callback {
     out.metadata().putAll(metadata);
     out.metadata().put("epoch", String.valueOf(val.epoch()));
     out.metadata().put("val_accuracy", String.valueOf(val.accuracy()));
+    if (writer != null) {
+      writer.write(() -> write(out));
+    } else {
+      try {
+        write(out);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return false;
+  }
+
+  private void write(StateDict out) throws IOException {
     try {
       Safetensors.write(out, file);
     } catch (IOException e) {
-      throw new UncheckedIOException(file + ": cannot write the best weights", e);
+      throw new IOException(file + ": cannot write the best weights: " + e.getMessage(), e);
     }
-    return false;
   }
 }
