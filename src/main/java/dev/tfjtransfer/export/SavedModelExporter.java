@@ -9,10 +9,10 @@ import dev.tfjtransfer.nn.SessionOptions;
 import dev.tfjtransfer.weights.StateDict;
 import dev.tfjtransfer.zoo.HeadSpec;
 import dev.tfjtransfer.zoo.ModelZoo;
+import dev.tfjtransfer.util.AtomicFiles;
 import dev.tfjtransfer.util.Directories;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.MetaGraphDef;
@@ -98,7 +98,7 @@ public final class SavedModelExporter {
       // weights that do not fit fail here, before anything is written
       model.loadStateDict(spec.weights(), LoadMode.STRICT);
       boolean createdModelDir = !Files.isDirectory(modelDir);
-      Files.createDirectories(modelDir);
+      Directories.create(modelDir);
       removeAbandonedTemporaries(modelDir);
       Path tmp = modelDir.resolve(".tmp-" + TEMPORARIES.incrementAndGet() + "-" + ProcessHandle.current().pid());
       try {
@@ -107,8 +107,7 @@ public final class SavedModelExporter {
             .withSignatures(buildServingGraph(model, spec), bytesSignatures.get(0), bytesSignatures.get(1)).export();
         finishProto(tmp.resolve("saved_model.pb"));
         // assets.extra is where TF Serving tolerates extra files; JVM consumers read the labels here
-        Files.createDirectories(tmp.resolve("assets.extra"));
-        Files.write(tmp.resolve(CLASS_NAMES), spec.classNames());
+        AtomicFiles.writeLines(tmp.resolve(CLASS_NAMES), spec.classNames());
         Path version = publish(tmp, modelDir);
         return new Exported(version, ServingConfig.write(modelDir.toAbsolutePath().getParent()));
       } catch (IOException | RuntimeException | Error e) {
@@ -250,9 +249,7 @@ public final class SavedModelExporter {
       meta.setGraphDef(graph.toBuilder().clearNode().addAllNode(kept));
       meta.getMetaInfoDefBuilder().setTensorflowVersion(TensorFlow.version()).setTensorflowGitVersion("unknown");
     }
-    try (OutputStream out = Files.newOutputStream(savedModelPb)) {
-      builder.build().writeTo(out);
-    }
+    AtomicFiles.write(savedModelPb, builder.build()::writeTo);
   }
 
   /** One more than the largest numeric version directory, or 1. */
