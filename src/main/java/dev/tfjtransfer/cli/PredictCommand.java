@@ -1,5 +1,6 @@
 package dev.tfjtransfer.cli;
 
+import dev.tfjtransfer.data.BadImagePolicy;
 import dev.tfjtransfer.data.ImageDecoder;
 import dev.tfjtransfer.data.RgbImage;
 import dev.tfjtransfer.infer.Prediction;
@@ -57,6 +58,9 @@ final class PredictCommand implements Callable<Integer> {
     List<String> classNames = List.of();
     Model built;
     Pipeline pipeline = Pipeline.imagenetEval();
+    // a run reads images as it was configured to; explicit weights as train does by default
+    BadImagePolicy badImages = BadImagePolicy.SKIP;
+    long maxPixels = ImageDecoder.DEFAULT_MAX_PIXELS;
     if (source.run != null) {
       RunArtifacts run = RunArtifacts.load(source.run);
       built = ModelZoo.create(run.architecture(), run.head(), run.evalPipeline().size(), run.evalPipeline().size(),
@@ -64,6 +68,8 @@ final class PredictCommand implements Callable<Integer> {
       built.loadStateDict(run.weights(), LoadMode.STRICT);
       classNames = run.classNames();
       pipeline = run.evalPipeline();
+      badImages = run.badImages();
+      maxPixels = run.maxImagePixels();
     } else {
       StateDict weights = StateDict.read(source.explicit.weights);
       built = source.explicit.model.create();
@@ -86,9 +92,12 @@ final class PredictCommand implements Callable<Integer> {
         List<RgbImage> decoded = new ArrayList<>();
         for (Path file : files.subList(start, Math.min(files.size(), start + batch))) {
           try {
-            decoded.add(ImageDecoder.decode(file));
+            decoded.add(ImageDecoder.decode(file, maxPixels));
             names.add(file);
           } catch (IOException e) {
+            if (badImages == BadImagePolicy.FAIL) {
+              throw e;
+            }
             System.err.println("skipped " + e.getMessage());
             skipped++;
           }

@@ -3,6 +3,7 @@ package dev.tfjtransfer.run;
 import dev.tfjtransfer.config.ConfigLoader;
 import dev.tfjtransfer.config.RunConfig;
 import dev.tfjtransfer.config.TransformConfigs;
+import dev.tfjtransfer.data.BadImagePolicy;
 import dev.tfjtransfer.data.Normalization;
 import dev.tfjtransfer.data.Pipeline;
 import dev.tfjtransfer.weights.StateDict;
@@ -14,10 +15,11 @@ import java.util.List;
 
 /**
  * What a finished run directory gives to {@code predict} and {@code export}: the architecture and
- * head from its config, the best weights, the class names, and the validation preprocessing.
+ * head from its config, the best weights, the class names, the validation preprocessing, and how
+ * the run reads images (its {@code data.bad_images} and {@code data.max_image_pixels}).
  */
 public record RunArtifacts(String architecture, HeadSpec head, StateDict weights, List<String> classNames,
-    Normalization normalization, Pipeline evalPipeline) {
+    Normalization normalization, Pipeline evalPipeline, BadImagePolicy badImages, long maxImagePixels) {
 
   public static RunArtifacts load(Path runDir) throws IOException {
     for (String file : List.of("config.yaml", "class_names.txt", Checkpoints.BEST)) {
@@ -36,6 +38,7 @@ public record RunArtifacts(String architecture, HeadSpec head, StateDict weights
     Normalization normalization = RunData.normalization(config.data().normalize());
     Pipeline eval = new Pipeline(TransformConfigs.toTransforms(config.data().valTransforms()), normalization,
         TransformConfigs.outputSize(config.data().valTransforms()));
-    return new RunArtifacts(config.model().arch(), head, weights, classes, normalization, eval);
+    return new RunArtifacts(config.model().arch(), head, weights, classes, normalization, eval,
+        RunData.badImagePolicy(config.data()), config.data().maxImagePixels());
   }
 }
