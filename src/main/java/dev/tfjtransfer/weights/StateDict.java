@@ -88,6 +88,9 @@ public final class StateDict {
     KERAS_H5;
 
     static WeightFormat detect(Path file) throws IOException {
+      if (Files.isDirectory(file)) {
+        throw new IOException(file + ": is a directory, not a weights file");
+      }
       if (!Files.isRegularFile(file)) {
         throw new IOException(file + ": no such weights file");
       }

@@ -89,6 +89,12 @@ class ErrorMessagesTest {
   }
 
   @Test
+  void aDirectoryGivenAsWeightsIsNamedAsOne() {
+    assertOneLineError("error: " + dir + ": is a directory, not a weights file",
+        run("convert", "--in", dir.toString(), "--out", dir.resolve("w.safetensors").toString()));
+  }
+
+  @Test
   void aFullDiskIsNamedWithTheFileBeingWritten() throws Exception {
     try (SmallDisk disk = SmallDisk.mount(dir.resolve("disk"), 64)) {
       Path out = disk.root().resolve("w.safetensors");
