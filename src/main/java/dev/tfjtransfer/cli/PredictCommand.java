@@ -79,7 +79,8 @@ final class PredictCommand implements Callable<Integer> {
     }
     List<Path> files;
     try (Stream<Path> list = Files.list(images)) {
-      files = list.filter(Files::isRegularFile).sorted().toList();
+      // a dangling link is reported as unreadable below, not passed over in silence
+      files = list.filter(p -> !Files.isDirectory(p)).sorted().toList();
     }
     PredictionOutput output = PredictionOutput.of(format, System.console() != null, System.out, classNames, top,
         outputLogits, files.stream().mapToInt(f -> f.getFileName().toString().length()).max().orElse(0));

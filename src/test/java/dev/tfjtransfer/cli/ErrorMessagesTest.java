@@ -58,6 +58,7 @@ class ErrorMessagesTest {
   void predictRefusesTopBelowOneAndFailsWhenNoFileIsReadable() throws Exception {
     Path images = Files.createDirectories(dir.resolve("images"));
     Files.writeString(images.resolve("a.jpg"), "not a JPEG");
+    Files.createSymbolicLink(images.resolve("b.jpg"), images.resolve("moved-away.jpg"));
     String[] common = {"predict", "--arch", "resnet18", "--num-classes", "2", "--weights", weights.toString(),
         "--images", images.toString()};
     Run top = run(concat(common, "--top", "-1"));
@@ -65,8 +66,8 @@ class ErrorMessagesTest {
     assertTrue(top.err().contains("--top") && top.err().contains("-1") && !top.err().contains("Index"), top.err());
     Run unreadable = run(common);
     assertEquals(1, unreadable.code(), unreadable.err());
-    assertTrue(unreadable.err().contains("no readable image") && unreadable.err().contains(images.toString()),
-        unreadable.err());
+    assertTrue(unreadable.err().contains("no readable image") && unreadable.err().contains(images.toString())
+        && unreadable.err().contains("among its 2 files"), unreadable.err());
   }
 
   @Test
