@@ -128,6 +128,20 @@ class ErrorMessagesTest {
     }
   }
 
+  @Test
+  void weightsLargerThanTheHeapAreNamedInOneLine() throws Exception {
+    // a separate JVM with a heap smaller than the 45 MB of weights
+    Process convert = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx32m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "convert", "--in",
+        weights.toString(), "--out", dir.resolve("w.safetensors").toString()).redirectErrorStream(true).start();
+    String output = new String(convert.getInputStream().readAllBytes()).strip();
+    assertEquals(1, convert.waitFor(), output);
+    assertTrue(output.matches("error: " + java.util.regex.Pattern.quote(weights.toString())
+        + ": not enough Java heap to read its 42 MB of weights \\(-Xmx\\d+m; raise it, e.g. TFJ_OPTS=-Xmx4g\\)"),
+        output);
+    assertTrue(Files.notExists(dir.resolve("w.safetensors")));
+  }
+
   private static void assertOneLineError(String expected, Run run) {
     assertEquals(1, run.code(), run.err());
     assertEquals(expected, run.err().strip(), run.err());
