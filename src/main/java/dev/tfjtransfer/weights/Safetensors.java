@@ -128,9 +128,9 @@ public final class Safetensors {
   }
 
   private static void writeTensor(OutputStream out, HostTensor t) throws IOException {
-    final int chunk = 1 << 20;
-    ByteBuffer buffer = ByteBuffer.allocate(chunk * 8).order(ByteOrder.LITTLE_ENDIAN);
     int n = (int) t.size();
+    int chunk = Math.min(n, 1 << 20); // a bias needs no 8 MB buffer
+    ByteBuffer buffer = ByteBuffer.allocate(chunk * 8).order(ByteOrder.LITTLE_ENDIAN);
     for (int start = 0; start < n; start += chunk) {
       int len = Math.min(chunk, n - start);
       if (t.dtype() == DType.F32) {
