@@ -109,7 +109,12 @@ public final class SavedModelExporter {
         // assets.extra is where TF Serving tolerates extra files; JVM consumers read the labels here
         AtomicFiles.writeLines(tmp.resolve(CLASS_NAMES), spec.classNames());
         Path version = publish(tmp, modelDir);
-        return new Exported(version, ServingConfig.write(modelDir.toAbsolutePath().getParent()));
+        try {
+          return new Exported(version, ServingConfig.write(modelDir.toAbsolutePath().getParent()));
+        } catch (IOException e) {
+          // the version is complete and stays: say so, or the user would export it again
+          throw new IOException("exported " + version + ", but " + e.getMessage(), e);
+        }
       } catch (IOException | RuntimeException | Error e) {
         // the partial SavedModel goes, and the model directory if this export made it and it is still empty
         try {
