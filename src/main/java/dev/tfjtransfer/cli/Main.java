@@ -40,7 +40,14 @@ public final class Main implements Runnable {
           cli.getErr().println("warning: cannot quiet TensorFlow's native log lines: " + e.getMessage());
         }
       }
-      return new CommandLine.RunLast().execute(parseResult);
+      try {
+        return new CommandLine.RunLast().execute(parseResult);
+      } catch (OutOfMemoryError e) {
+        // one line like every other error (picocli's handler sees only Exceptions), not a stack trace
+        cli.getErr().println("error: out of Java heap (-Xmx" + Runtime.getRuntime().maxMemory() / (1 << 20)
+            + "m): raise it, e.g. TFJ_OPTS=-Xmx8g bin/tfj ... or java -Xmx8g -jar tfj-transfer.jar ...");
+        return 1;
+      }
     });
     System.exit(cli.execute(args));
   }

@@ -1,5 +1,6 @@
 package dev.tfjtransfer.cli;
 
+import dev.tfjtransfer.data.BadImagePolicy;
 import dev.tfjtransfer.data.ImageDecoder;
 import dev.tfjtransfer.data.RgbImage;
 import dev.tfjtransfer.data.TestTimeAugmentation;
@@ -69,6 +70,9 @@ final class PredictCommand implements Callable<Integer> {
     List<String> classNames = List.of();
     Model built;
     Pipeline pipeline;
+    // a run reads images as it was configured to; explicit weights as train does by default
+    BadImagePolicy badImages = BadImagePolicy.SKIP;
+    long maxPixels = ImageDecoder.DEFAULT_MAX_PIXELS;
     if (source.run != null) {
       RunArtifacts run = RunArtifacts.load(source.run);
       built = ModelZoo.create(run.architecture(), run.head(), run.evalPipeline().size(), run.evalPipeline().size(),
@@ -76,6 +80,8 @@ final class PredictCommand implements Callable<Integer> {
       built.loadStateDict(run.weights(), LoadMode.STRICT);
       classNames = run.classNames();
       pipeline = run.evalPipeline();
+      badImages = run.badImages();
+      maxPixels = run.maxImagePixels();
     } else {
       StateDict weights = StateDict.read(source.explicit.weights);
       built = source.explicit.model.create();
@@ -84,7 +90,8 @@ final class PredictCommand implements Callable<Integer> {
     }
     List<Path> files;
     try (Stream<Path> list = Files.list(images)) {
-      files = list.filter(Files::isRegularFile).sorted().toList();
+      // a dangling link is reported as unreadable below, not passed over in silence
+      files = list.filter(p -> !Files.isDirectory(p)).sorted().toList();
     }
     PredictionOutput output = PredictionOutput.of(format, System.console() != null, System.out, classNames, top,
         outputLogits, files.stream().mapToInt(f -> f.getFileName().toString().length()).max().orElse(0));
@@ -97,9 +104,12 @@ final class PredictCommand implements Callable<Integer> {
         List<RgbImage> decoded = new ArrayList<>();
         for (Path file : files.subList(start, Math.min(files.size(), start + batch))) {
           try {
-            decoded.add(ImageDecoder.decode(file));
+            decoded.add(ImageDecoder.decode(file, maxPixels));
             names.add(file);
           } catch (IOException e) {
+            if (badImages == BadImagePolicy.FAIL) {
+              throw e;
+            }
             System.err.println("skipped " + e.getMessage());
             skipped++;
           }

@@ -21,7 +21,8 @@ final class Checks {
 
   static void range(String key, double value, double min, double max) {
     if (!(value >= min && value <= max)) {
-      throw new IllegalArgumentException(key + " must be in [" + min + ", " + max + "]; received: " + value);
+      throw new IllegalArgumentException(key + " must be in [" + number(min) + ", " + number(max) + "]; received: "
+          + number(value));
     }
   }
 
@@ -35,5 +36,10 @@ final class Checks {
     if (!(value > 0)) {
       throw new IllegalArgumentException(key + " must be positive; received: " + value);
     }
+  }
+
+  /** 1 rather than 1.0 for a whole number (epochs), the double otherwise (a learning rate). */
+  private static String number(double value) {
+    return value == Math.rint(value) && Math.abs(value) < 1e15 ? String.valueOf((long) value) : String.valueOf(value);
   }
 }

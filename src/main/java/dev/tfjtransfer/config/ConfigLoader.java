@@ -23,6 +23,8 @@ import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.util.Collection;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads {@code config.yaml} into a {@link RunConfig}. Problems are one line naming the file, the
@@ -45,6 +47,9 @@ public final class ConfigLoader {
   private ConfigLoader() {}
 
   public static RunConfig load(Path file, List<String> overrides) throws IOException {
+    if (Files.isDirectory(file)) {
+      throw new ConfigException(file + ": is a directory, not a config file");
+    }
     if (!Files.isRegularFile(file)) {
       throw new ConfigException(file + ": config file not found");
     }
@@ -107,20 +112,37 @@ public final class ConfigLoader {
           + " (valid here: " + u.getKnownPropertyIds() + ")";
     }
     if (e instanceof ValueInstantiationException v && v.getCause() != null) {
-      return where + v.getCause().getMessage();
+      return where + withIndex(v.getCause().getMessage(), keyPath(v.getPath()));
     }
     if (e instanceof InvalidFormatException f) {
       return where + keyPath(f.getPath()) + ": expected " + simpleType(f.getTargetType()) + ", got '" + f.getValue()
           + "'";
     }
     if (e instanceof MismatchedInputException m) {
-      return where + keyPath(m.getPath()) + ": expected " + simpleType(m.getTargetType()) + " ("
-          + m.getOriginalMessage().split("\n")[0] + ")";
+      Matcher coerced = COERCION.matcher(m.getOriginalMessage());
+      // Jackson's "Cannot coerce String value ("abc") to `java.lang.Integer` value (but might if ...)"
+      return where + keyPath(m.getPath()) + ": expected " + simpleType(m.getTargetType()) + (coerced.lookingAt()
+          ? ", got " + coerced.group(1) : " (" + m.getOriginalMessage().split("\n")[0] + ")");
     }
     if (e instanceof JsonProcessingException j) {
       return where + "not valid YAML: " + yamlProblem(j.getOriginalMessage());
     }
     return where + e.getMessage();
+  }
+
+  private static final Pattern COERCION = Pattern.compile("Cannot coerce \\w+ value \\((.*)\\) to ");
+
+  /**
+   * A record's check names its list element with {@code []} ({@code groups[].lr}), not knowing its
+   * index; {@code path} ({@code stages[0].groups[1]}) does.
+   */
+  private static String withIndex(String message, String path) {
+    int bracket = path.lastIndexOf('[');
+    if (bracket < 0) {
+      return message;
+    }
+    String list = path.substring(path.lastIndexOf('.', bracket) + 1, bracket);
+    return message.startsWith(list + "[].") ? path + message.substring(list.length() + 2) : message;
   }
 
   /**

@@ -176,14 +176,20 @@ public final class DataLoader implements AutoCloseable {
     return h ^ (h >>> 31);
   }
 
-  /** One pass over the dataset. */
+  /**
+   * One pass over the dataset. A batch whose every image was skipped as unreadable is left out,
+   * so no consumer sees an empty batch; a pass in which no image at all was readable is an error.
+   */
   public final class Epoch implements Iterator<Batch>, AutoCloseable {
     private final int epoch;
     private final int[] order;
     private final int batches;
     private final Deque<Future<Batch>> inFlight = new ArrayDeque<>();
     private int submitted;
-    private int returned;
+    private int assembled;
+    private int yielded;
+    /** The next batch with at least one image, read ahead by {@link #hasNext}. */
+    private Batch ahead;
 
     private Epoch(int epoch) {
       this.epoch = epoch;
@@ -209,7 +215,17 @@ public final class DataLoader implements AutoCloseable {
 
     @Override
     public boolean hasNext() {
-      return returned < batches;
+      while (ahead == null && assembled < batches) {
+        Batch batch = nextAssembled();
+        if (batch.size() > 0) {
+          ahead = batch;
+        }
+      }
+      if (ahead == null && yielded == 0 && batches > 0) {
+        throw new UncheckedIOException(new IOException("none of the " + dataset.size() + " images could be read"
+            + " (the first: " + dataset.describe(order[0]) + "); each was skipped as unreadable"));
+      }
+      return ahead != null;
     }
 
     @Override
@@ -217,9 +233,16 @@ public final class DataLoader implements AutoCloseable {
       if (!hasNext()) {
         throw new NoSuchElementException();
       }
-      returned++;
+      Batch batch = ahead;
+      ahead = null;
+      yielded++;
+      return batch;
+    }
+
+    private Batch nextAssembled() {
+      assembled++;
       if (workers == null) {
-        return assemble(epoch, indicesOf(returned - 1), (returned - 1) * batchSize);
+        return assemble(epoch, indicesOf(assembled - 1), (assembled - 1) * batchSize);
       }
       Future<Batch> head = inFlight.poll();
       if (submitted < batches) {

@@ -8,18 +8,20 @@ import java.awt.RenderingHints;
 import java.awt.geom.AffineTransform;
 import java.awt.geom.Ellipse2D;
 import java.awt.image.BufferedImage;
+import dev.tfjtransfer.util.AtomicFiles;
 import dev.tfjtransfer.util.Directories;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
  * Generates the embedded default dataset: an ImageFolder with {@code train/} and {@code val/}
@@ -40,20 +42,25 @@ public final class DemoDataset {
     if (Files.isDirectory(root.resolve("train")) && Files.isDirectory(root.resolve("val"))) {
       return;
     }
+    Directories.create(root.getParent() != null ? root.getParent() : root.toAbsolutePath().getParent());
     Path tmp = root.resolveSibling(root.getFileName() + ".tmp");
     Directories.deleteRecursively(tmp);
     SplittableRandom random = new SplittableRandom(seed);
     for (String split : List.of("train", "val")) {
       int count = split.equals("train") ? trainPerClass : valPerClass;
       for (int c = 0; c < CLASSES.size(); c++) {
-        Path dir = Files.createDirectories(tmp.resolve(split).resolve(CLASSES.get(c)));
+        Path dir = Directories.create(tmp.resolve(split).resolve(CLASSES.get(c)));
         for (int i = 0; i < count; i++) {
           writeJpeg(photo(c, random.split()), dir.resolve(String.format("%s_%03d.jpg", CLASSES.get(c), i)));
         }
       }
     }
-    Files.createDirectories(root.toAbsolutePath().getParent());
-    Files.move(tmp, root);
+    try {
+      Files.move(tmp, root);
+    } catch (IOException e) {
+      Directories.deleteRecursively(tmp);
+      throw AtomicFiles.cannotWrite(root, e);
+    }
   }
 
   static BufferedImage photo(int cls, SplittableRandom random) {
@@ -136,11 +143,18 @@ public final class DemoDataset {
     ImageWriteParam param = writer.getDefaultWriteParam();
     param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
     param.setCompressionQuality(0.9f);
-    try (ImageOutputStream out = ImageIO.createImageOutputStream(file.toFile())) {
+    ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+    try (ImageOutputStream out = new MemoryCacheImageOutputStream(jpeg)) {
       writer.setOutput(out);
       writer.write(null, new IIOImage(image, null, null), param);
     } finally {
       writer.dispose();
+    }
+    try {
+      // inside the temporary dataset directory, which is renamed whole: no rename per file needed
+      Files.write(file, jpeg.toByteArray());
+    } catch (IOException e) {
+      throw AtomicFiles.cannotWrite(file, e);
     }
   }
 

@@ -7,7 +7,7 @@ import dev.tfjtransfer.data.Dataset;
 import dev.tfjtransfer.data.Pipeline;
 import dev.tfjtransfer.train.callbacks.ImageGrid;
 import dev.tfjtransfer.util.AtomicFiles;
-import java.io.ByteArrayOutputStream;
+import dev.tfjtransfer.util.Directories;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
-import javax.imageio.ImageIO;
 
 /**
  * Writes an {@link Evaluation} to a directory: {@code classification_report.csv},
@@ -42,13 +41,11 @@ public final class EvaluationWriter {
    */
   public static void write(Evaluation evaluation, Dataset dataset, Pipeline pipeline, String source, Path dir)
       throws IOException {
-    Files.createDirectories(dir);
+    Directories.create(dir);
     ClassificationMetrics metrics = evaluation.metrics();
     AtomicFiles.writeString(dir.resolve(REPORT_CSV), metrics.toCsv());
     AtomicFiles.writeString(dir.resolve(CONFUSION_CSV), confusionCsv(metrics));
-    ByteArrayOutputStream png = new ByteArrayOutputStream();
-    ImageIO.write(ConfusionMatrixPlot.draw(metrics), "png", png);
-    AtomicFiles.write(dir.resolve(CONFUSION_PNG), png.toByteArray());
+    AtomicFiles.writePng(dir.resolve(CONFUSION_PNG), ConfusionMatrixPlot.draw(metrics));
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode summary = json.createObjectNode();
     summary.put("source", source);

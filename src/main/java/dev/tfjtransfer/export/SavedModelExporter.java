@@ -7,10 +7,10 @@ import dev.tfjtransfer.weights.StateDict;
 import dev.tfjtransfer.zoo.EvalPreset;
 import dev.tfjtransfer.zoo.HeadSpec;
 import dev.tfjtransfer.zoo.ModelZoo;
+import dev.tfjtransfer.util.AtomicFiles;
 import dev.tfjtransfer.util.Directories;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.MetaGraphDef;
@@ -101,7 +101,7 @@ public final class SavedModelExporter {
       // weights that do not fit fail here, before anything is written
       model.loadStateDict(spec.weights(), LoadMode.STRICT);
       boolean createdModelDir = !Files.isDirectory(modelDir);
-      Files.createDirectories(modelDir);
+      Directories.create(modelDir);
       removeAbandonedTemporaries(modelDir);
       Path tmp = modelDir.resolve(".tmp-" + TEMPORARIES.incrementAndGet() + "-" + ProcessHandle.current().pid());
       try {
@@ -110,10 +110,14 @@ public final class SavedModelExporter {
             .withSignatures(buildServingGraph(model, spec), bytesSignatures.get(0), bytesSignatures.get(1)).export();
         finishProto(tmp.resolve("saved_model.pb"));
         // assets.extra is where TF Serving tolerates extra files; JVM consumers read the labels here
-        Files.createDirectories(tmp.resolve("assets.extra"));
-        Files.write(tmp.resolve(CLASS_NAMES), spec.classNames());
+        AtomicFiles.writeLines(tmp.resolve(CLASS_NAMES), spec.classNames());
         Path version = publish(tmp, modelDir);
-        return new Exported(version, ServingConfig.write(modelDir.toAbsolutePath().getParent()));
+        try {
+          return new Exported(version, ServingConfig.write(modelDir.toAbsolutePath().getParent()));
+        } catch (IOException e) {
+          // the version is complete and stays: say so, or the user would export it again
+          throw new IOException("exported " + version + ", but " + e.getMessage(), e);
+        }
       } catch (IOException | RuntimeException | Error e) {
         // the partial SavedModel goes, and the model directory if this export made it and it is still empty
         try {
@@ -254,9 +258,7 @@ public final class SavedModelExporter {
       meta.setGraphDef(graph.toBuilder().clearNode().addAllNode(kept));
       meta.getMetaInfoDefBuilder().setTensorflowVersion(TensorFlow.version()).setTensorflowGitVersion("unknown");
     }
-    try (OutputStream out = Files.newOutputStream(savedModelPb)) {
-      builder.build().writeTo(out);
-    }
+    AtomicFiles.write(savedModelPb, builder.build()::writeTo);
   }
 
   /** One more than the largest numeric version directory, or 1. */

@@ -1,9 +1,10 @@
 package dev.tfjtransfer.export;
 
+import dev.tfjtransfer.util.AtomicFiles;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
@@ -45,12 +46,7 @@ public final class ServingConfig {
     // a name of its own: exports finishing at once each write a whole file, and the last rename wins
     Path tmp = root.resolve(FILE + ".tmp-" + WRITES.incrementAndGet() + "-" + ProcessHandle.current().pid());
     Path file = root.resolve(FILE);
-    try {
-      Files.writeString(tmp, sb.toString());
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFiles.write(file, tmp, out -> out.write(sb.toString().getBytes(StandardCharsets.UTF_8)));
     return file;
   }
 

@@ -4,6 +4,7 @@ import dev.tfjtransfer.config.ConfigLoader;
 import dev.tfjtransfer.config.RunConfig;
 import dev.tfjtransfer.config.TransformConfig;
 import dev.tfjtransfer.config.TransformConfigs;
+import dev.tfjtransfer.data.BadImagePolicy;
 import dev.tfjtransfer.data.Normalization;
 import dev.tfjtransfer.data.Pipeline;
 import dev.tfjtransfer.weights.StateDict;
@@ -17,11 +18,12 @@ import java.util.List;
 
 /**
  * What a finished run directory gives to {@code predict} and {@code export}: the architecture and
- * head from its config, the best weights, the class names, and the validation preprocessing, as a
- * pipeline and as the eval preset an exported graph runs.
+ * head from its config, the best weights, the class names, the validation preprocessing (as a
+ * pipeline and as the eval preset an exported graph runs), and how
+ * the run reads images (its {@code data.bad_images} and {@code data.max_image_pixels}).
  */
 public record RunArtifacts(String architecture, HeadSpec head, StateDict weights, List<String> classNames,
-    Pipeline evalPipeline, EvalPreset evalPreset) {
+    Pipeline evalPipeline, EvalPreset evalPreset, BadImagePolicy badImages, long maxImagePixels) {
 
   public static RunArtifacts load(Path runDir) throws IOException {
     for (String file : List.of("config.yaml", "class_names.txt", Checkpoints.BEST)) {
@@ -38,7 +40,8 @@ public record RunArtifacts(String architecture, HeadSpec head, StateDict weights
     List<TransformConfig> val = config.data().valTransforms();
     Pipeline eval = Pipelines.eval(config.data(), normalization);
     return new RunArtifacts(config.model().arch(), headSpec(config.model().head(), classes.size()), weights, classes, eval,
-        evalPreset(val, normalization, ModelZoo.architecture(config.model().arch()).eval()));
+        evalPreset(val, normalization, ModelZoo.architecture(config.model().arch()).eval()),
+        RunData.badImagePolicy(config.data()), config.data().maxImagePixels());
   }
 
   /**

@@ -53,7 +53,7 @@ record RunData(DataLoader train, DataLoader val, List<String> classes, Normaliza
       throw new IllegalArgumentException("data.train_transforms make " + trainPipeline.size()
           + " pixel images but data.val_transforms make " + valPipeline.size());
     }
-    BadImagePolicy bad = config.badImages().equals("fail") ? BadImagePolicy.FAIL : BadImagePolicy.SKIP;
+    BadImagePolicy bad = badImagePolicy(config);
     DataLoader.Builder trainBuilder = DataLoader.builder(train, trainPipeline).optBatchSize(config.batchSize())
         .optShuffle(true).optWorkers(config.workers()).optSeed(seed).optBadImages(bad);
     if (config.sampler() != null) {
@@ -65,6 +65,11 @@ record RunData(DataLoader train, DataLoader val, List<String> classes, Normaliza
     DataLoader valLoader = DataLoader.builder(val, valPipeline).optBatchSize(config.valBatchSize())
         .optWorkers(config.workers()).optSeed(seed).optBadImages(bad).build();
     return new RunData(trainLoader, valLoader, train.classes(), normalization);
+  }
+
+  /** {@code data.bad_images}: skip (the default) or fail. */
+  static BadImagePolicy badImagePolicy(RunConfig.DataConfig config) {
+    return config.badImages().equals("fail") ? BadImagePolicy.FAIL : BadImagePolicy.SKIP;
   }
 
   /** The validation images a config names: root/val, or CIFAR-10's test batch. */

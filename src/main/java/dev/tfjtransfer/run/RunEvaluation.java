@@ -2,7 +2,6 @@ package dev.tfjtransfer.run;
 
 import dev.tfjtransfer.config.ConfigLoader;
 import dev.tfjtransfer.config.RunConfig;
-import dev.tfjtransfer.data.BadImagePolicy;
 import dev.tfjtransfer.data.DataLoader;
 import dev.tfjtransfer.data.Dataset;
 import dev.tfjtransfer.data.ImageFolder;
@@ -53,7 +52,7 @@ public final class RunEvaluation {
       if (!Files.isDirectory(images)) {
         throw new IOException(images + ": not a directory (expected an ImageFolder: one subfolder per class)");
       }
-      dataset = ImageFolder.open(images);
+      dataset = ImageFolder.open(images, config.data().maxImagePixels());
       source = images.toString();
       dir = runDir.resolve("eval-" + images.toAbsolutePath().normalize().getFileName());
       html = dir.resolve(RunReport.FILE);
@@ -61,7 +60,7 @@ public final class RunEvaluation {
     int size = run.evalPipeline().size();
     try (Model model = ModelZoo.create(run.architecture(), run.head(), size, size, SessionOptions.defaults());
         DataLoader loader = DataLoader.builder(dataset, run.evalPipeline()).optBatchSize(config.data().valBatchSize())
-            .optWorkers(config.data().workers()).optBadImages(BadImagePolicy.SKIP).build()) {
+            .optWorkers(config.data().workers()).optBadImages(run.badImages()).build()) {
       model.loadStateDict(run.weights(), LoadMode.STRICT);
       Evaluation evaluation = Evaluator.evaluate(model, loader, run.classNames());
       return write(runDir, evaluation, loader, source, dir, html);

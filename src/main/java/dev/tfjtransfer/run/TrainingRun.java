@@ -28,6 +28,7 @@ import dev.tfjtransfer.train.callbacks.ModelCheckpoint;
 import dev.tfjtransfer.train.callbacks.ProgressReporter;
 import dev.tfjtransfer.train.callbacks.TensorBoardLogger;
 import dev.tfjtransfer.data.RgbImage;
+import dev.tfjtransfer.util.AtomicFiles;
 import dev.tfjtransfer.util.BackgroundWriter;
 import dev.tfjtransfer.util.Directories;
 import dev.tfjtransfer.util.JavaHeap;
@@ -156,8 +157,8 @@ public final class TrainingRun {
       weights = null; // in the session now: the host copy can go
       JavaHeap.releaseAfterWeightLoading();
       if (!resuming) {
-        Files.writeString(runDir.resolve("config.yaml"), ConfigLoader.toYaml(config));
-        Files.write(runDir.resolve("class_names.txt"), data.classes());
+        AtomicFiles.writeString(runDir.resolve("config.yaml"), ConfigLoader.toYaml(config));
+        AtomicFiles.writeLines(runDir.resolve("class_names.txt"), data.classes());
       }
       Trainer trainer = new Trainer(model, headPrefix(), config.seed());
       trainer.setValidateBeforeTraining(config.validateBeforeTraining());
@@ -294,10 +295,7 @@ public final class TrainingRun {
     List<String> kept = new ArrayList<>(lines.subList(0, 1));
     lines.stream().skip(1).filter(l -> Integer.parseInt(l.substring(0, l.indexOf(','))) <= epochsDone)
         .forEach(kept::add);
-    Path tmp = runDir.resolve("metrics.csv.tmp");
-    Files.write(tmp, kept);
-    Files.move(tmp, csv, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    AtomicFiles.writeLines(csv, kept);
   }
 
   /** data.normalize if set, else what the weights record (Keras' caffe mean), else the architecture's preset. */

@@ -17,14 +17,35 @@ public final class Directories {
    * a mkdir that fails when the directory exists, so two processes never get the same directory.
    */
   public static Path createUnique(Path parent, String name) throws IOException {
-    Files.createDirectories(parent);
+    create(parent);
     for (int i = 1; ; i++) {
+      Path dir = parent.resolve(i == 1 ? name : name + "-" + i);
       try {
-        return Files.createDirectory(parent.resolve(i == 1 ? name : name + "-" + i));
+        return Files.createDirectory(dir);
       } catch (FileAlreadyExistsException taken) {
         // another run (or process) has it: try the next name
+      } catch (IOException e) {
+        throw cannotCreate(dir, e);
       }
     }
+  }
+
+  /**
+   * {@code Files.createDirectories}, failing with one line that names the directory and the
+   * system's reason ({@code out/model: cannot create directory: Not a directory}).
+   */
+  public static Path create(Path dir) throws IOException {
+    try {
+      return Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw cannotCreate(dir, e);
+    }
+  }
+
+  private static IOException cannotCreate(Path dir, IOException e) {
+    // "File exists" is about the path component that is a file, which need not be dir itself
+    Object name = e instanceof FileAlreadyExistsException exists && exists.getFile() != null ? exists.getFile() : dir;
+    return new IOException(name + ": cannot create directory: " + AtomicFiles.reason(e), e);
   }
 
   /** Deletes {@code dir} and everything below it; nothing if it does not exist. */

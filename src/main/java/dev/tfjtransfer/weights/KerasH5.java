@@ -58,6 +58,9 @@ public final class KerasH5 {
 
   /** Whether {@code file} starts with the HDF5 signature. */
   public static boolean isHdf5File(Path file) throws IOException {
+    if (!java.nio.file.Files.isRegularFile(file)) {
+      return false; // StateDict.read names what it is instead
+    }
     byte[] head = new byte[8];
     int n;
     try (var in = java.nio.file.Files.newInputStream(file)) {

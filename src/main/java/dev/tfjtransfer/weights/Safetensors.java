@@ -4,14 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tfjtransfer.util.AtomicFiles;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Iterator;
 import java.util.Map;
@@ -119,46 +119,27 @@ public final class Safetensors {
     while (prefix.hasRemaining()) {
       prefix.put((byte) ' ');
     }
-    prefix.flip();
-
-    Path parent = file.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    Path tmp = parent.resolve(file.getFileName() + ".tmp");
-    try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      writeFully(out, prefix);
+    AtomicFiles.write(file, out -> {
+      out.write(prefix.array());
       for (HostTensor t : state.tensors().values()) {
         writeTensor(out, t);
       }
-      out.force(true);
-    } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(tmp);
-      throw e;
-    }
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    });
   }
 
-  private static void writeTensor(FileChannel out, HostTensor t) throws IOException {
-    final int chunk = 1 << 20;
-    ByteBuffer buffer = ByteBuffer.allocateDirect(chunk * 8).order(ByteOrder.LITTLE_ENDIAN);
+  private static void writeTensor(OutputStream out, HostTensor t) throws IOException {
     int n = (int) t.size();
+    int chunk = Math.min(n, 1 << 20); // a bias needs no 8 MB buffer
+    ByteBuffer buffer = ByteBuffer.allocate(chunk * 8).order(ByteOrder.LITTLE_ENDIAN);
     for (int start = 0; start < n; start += chunk) {
       int len = Math.min(chunk, n - start);
-      buffer.clear();
       if (t.dtype() == DType.F32) {
         buffer.asFloatBuffer().put(t.floats(), start, len);
-        buffer.limit(len * 4);
+        out.write(buffer.array(), 0, len * 4);
       } else {
         buffer.asLongBuffer().put(t.longs(), start, len);
-        buffer.limit(len * 8);
+        out.write(buffer.array(), 0, len * 8);
       }
-      writeFully(out, buffer);
-    }
-  }
-
-  private static void writeFully(FileChannel out, ByteBuffer buffer) throws IOException {
-    while (buffer.hasRemaining()) {
-      out.write(buffer);
     }
   }
 

@@ -73,11 +73,19 @@ public final class StateDict {
    * architecture detected from the layer names).
    */
   public static StateDict read(Path file) throws IOException {
-    return switch (WeightFormat.detect(file)) {
-      case SAFETENSORS -> Safetensors.read(file);
-      case TORCH_ZIP, TORCH_LEGACY -> TorchPth.read(file);
-      case KERAS_H5 -> KerasConversion.convert(file, null);
-    };
+    WeightFormat format = WeightFormat.detect(file);
+    try {
+      return switch (format) {
+        case SAFETENSORS -> Safetensors.read(file);
+        case TORCH_ZIP, TORCH_LEGACY -> TorchPth.read(file);
+        case KERAS_H5 -> KerasConversion.convert(file, null);
+      };
+    } catch (OutOfMemoryError e) {
+      // the tensors read so far are garbage now: there is heap again to say so
+      throw new IOException(file + ": not enough Java heap to read its " + Files.size(file) / (1 << 20)
+          + " MB of weights (-Xmx" + Runtime.getRuntime().maxMemory() / (1 << 20) + "m; raise it, e.g. TFJ_OPTS=-Xmx4g)",
+          e);
+    }
   }
 
   /** The formats {@link #read} recognises. */
@@ -88,6 +96,9 @@ public final class StateDict {
     KERAS_H5;
 
     static WeightFormat detect(Path file) throws IOException {
+      if (Files.isDirectory(file)) {
+        throw new IOException(file + ": is a directory, not a weights file");
+      }
       if (!Files.isRegularFile(file)) {
         throw new IOException(file + ": no such weights file");
       }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
   private static ConfigException fails(String yaml, String... overrides) {
@@ -36,7 +37,9 @@ class ConfigLoaderTest {
   @Test
   void outOfRangeValueNamesKeyAndRange() {
     ConfigException e = fails("stages:\n  - epochs: 0\n");
-    assertTrue(e.getMessage().contains("stages[].epochs must be in [1.0, 100000.0]; received: 0"), e.getMessage());
+    assertTrue(e.getMessage().endsWith("stages[0].epochs must be in [1, 100000]; received: 0"), e.getMessage());
+    ConfigException lr = fails("stages:\n  - epochs: 1\n  - epochs: 2\n    groups: [{lr: 0.1}, {lr: 20}]\n");
+    assertTrue(lr.getMessage().endsWith("stages[1].groups[1].lr must be in [0, 10]; received: 20"), lr.getMessage());
     ConfigException arch = fails("model:\n  arch: resnet19\n");
     assertTrue(arch.getMessage().contains("model.arch must be one of " + String.join(", ", ModelZoo.ARCHITECTURES)
         + "; received: resnet19"), arch.getMessage());
@@ -104,6 +107,18 @@ class ConfigLoaderTest {
     ConfigException nested = fails("stages: [{epochs: 2}]", "stages.0.epochz=3");
     assertTrue(nested.getMessage().contains("unknown key 'epochz'")
         && nested.getMessage().contains("did you mean 'epochs'"), nested.getMessage());
+  }
+
+  @Test
+  void aWordWhereANumberIsExpectedIsQuotedWithoutJacksonsAdvice() {
+    ConfigException e = fails("stages: [{epochs: 2}]", "stages.0.epochs=abc");
+    assertEquals("--set stages.0.epochs=abc: stages[0].epochs: expected an integer, got \"abc\"", e.getMessage());
+  }
+
+  @Test
+  void aDirectoryGivenAsTheConfigIsNamedAsOne(@TempDir Path dir) {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir, List.of()));
+    assertEquals(dir + ": is a directory, not a config file", e.getMessage());
   }
 
   @Test

@@ -52,6 +52,36 @@ class BadImagesTest {
   }
 
   @Test
+  void aBatchOfOnlyUnreadableImagesIsLeftOut() throws Exception {
+    // sorted: a/garbage.png, a/good1.jpg, a/good2.png, a/truncated.jpg, b/good3.jpg; one image per batch
+    ImageFolder folder = folderWithBrokenFiles();
+    for (int workers : new int[] {0, 2}) {
+      try (DataLoader loader = DataLoader.builder(folder, tiny()).optBatchSize(1).optWorkers(workers).build();
+          DataLoader.Epoch epoch = loader.epoch(0)) {
+        List<Integer> indices = new ArrayList<>();
+        while (epoch.hasNext()) {
+          Batch batch = epoch.next();
+          assertEquals(1, batch.size(), "workers " + workers);
+          indices.add(batch.indices()[0]);
+        }
+        assertEquals(List.of(1, 2, 4), indices, "workers " + workers);
+      }
+    }
+  }
+
+  @Test
+  void anEpochWithoutOneReadableImageIsAnError() throws Exception {
+    Files.writeString(Files.createDirectories(root.resolve("a")).resolve("garbage.png"), "this is not a PNG");
+    Files.writeString(Files.createDirectories(root.resolve("b")).resolve("empty.jpg"), "");
+    try (DataLoader loader = DataLoader.builder(ImageFolder.open(root), tiny()).optBatchSize(1).build();
+        DataLoader.Epoch epoch = loader.epoch(0)) {
+      UncheckedIOException e = assertThrows(UncheckedIOException.class, epoch::hasNext);
+      assertEquals("none of the 2 images could be read (the first: " + root.resolve("a/garbage.png")
+          + "); each was skipped as unreadable", e.getCause().getMessage());
+    }
+  }
+
+  @Test
   void failPolicyStopsWithTheFileName() throws Exception {
     try (DataLoader loader = DataLoader.builder(folderWithBrokenFiles(), tiny()).optBatchSize(5)
         .optBadImages(BadImagePolicy.FAIL).build()) {

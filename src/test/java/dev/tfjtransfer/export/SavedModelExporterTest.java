@@ -18,6 +18,7 @@ import dev.tfjtransfer.weights.StateDict;
 import dev.tfjtransfer.zoo.EvalPreset;
 import dev.tfjtransfer.zoo.HeadSpec;
 import dev.tfjtransfer.zoo.ModelZoo;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,6 +90,17 @@ class SavedModelExporterTest {
         () -> SavedModelExporter.export(spec, model));
     assertTrue(e.getMessage().contains("fc.bias"), e.getMessage());
     assertFalse(Files.exists(model), "no empty model directory");
+  }
+
+  @Test
+  void aModelsConfigThatCannotBeWrittenIsNamedAndTheFinishedVersionReported() throws Exception {
+    Path root = dir.resolve("blocked");
+    Files.createDirectories(root.resolve(ServingConfig.FILE)); // a directory where the file goes
+    IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+        () -> SavedModelExporter.export(spec(), root.resolve("m")));
+    assertEquals("exported " + root.resolve("m/1") + ", but " + root.toAbsolutePath().resolve(ServingConfig.FILE)
+        + ": cannot write: Is a directory", e.getMessage());
+    assertTrue(Files.isRegularFile(root.resolve("m/1/saved_model.pb")), "the finished version stays");
   }
 
   @Test

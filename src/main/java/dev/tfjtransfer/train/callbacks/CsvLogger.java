@@ -4,11 +4,11 @@ import dev.tfjtransfer.train.Callback;
 import dev.tfjtransfer.train.EpochMetrics;
 import dev.tfjtransfer.train.ParamGroup;
 import dev.tfjtransfer.train.Trainer;
+import dev.tfjtransfer.util.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -16,20 +16,25 @@ import java.util.Locale;
 /**
  * {@code metrics.csv}: one row per phase (epoch, stage, phase, loss, acc, seconds, images, then
  * the learning rate of each named group, empty where a group is not in the current stage).
- * Appends, so a resumed run continues the same file.
+ * A resumed run continues the same file. Rewritten whole (through a temporary and a rename) after
+ * each phase, so it never ends in half a row.
  */
 public final class CsvLogger implements Callback {
   private final Path file;
   private final List<String> groupNames;
+  private final List<String> lines;
 
   /** @param groupNames every group name of every stage, in column order */
   public CsvLogger(Path file, List<String> groupNames) throws IOException {
     this.file = file;
     this.groupNames = List.copyOf(groupNames);
-    if (!Files.exists(file)) {
+    if (Files.exists(file)) {
+      lines = new ArrayList<>(Files.readAllLines(file));
+    } else {
       List<String> header = new ArrayList<>(List.of("epoch", "stage", "phase", "loss", "acc", "seconds", "images"));
       groupNames.forEach(g -> header.add("lr_" + g));
-      Files.writeString(file, String.join(",", header) + "\n");
+      lines = new ArrayList<>(List.of(String.join(",", header)));
+      AtomicFiles.writeLines(file, lines);
     }
   }
 
@@ -48,10 +53,11 @@ public final class CsvLogger implements Callback {
       }
       cells.add(cell);
     }
+    lines.add(String.join(",", cells));
     try {
-      Files.writeString(file, String.join(",", cells) + "\n", StandardOpenOption.APPEND);
+      AtomicFiles.writeLines(file, lines);
     } catch (IOException e) {
-      throw new UncheckedIOException(file + ": cannot append metrics", e);
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -3,11 +3,10 @@ package dev.tfjtransfer.train.callbacks;
 import dev.tfjtransfer.train.Callback;
 import dev.tfjtransfer.train.EpochMetrics;
 import dev.tfjtransfer.train.Trainer;
+import dev.tfjtransfer.util.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
@@ -54,11 +53,9 @@ public final class CurvePlots implements Callback {
     }
     Path target = dir.resolve(name + ".png");
     try {
-      Path tmp = dir.resolve(name + ".tmp.png");
-      BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.write(target, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
     } catch (IOException e) {
-      throw new UncheckedIOException(target + ": cannot write plot", e);
+      throw new UncheckedIOException(e);
     }
   }
 }

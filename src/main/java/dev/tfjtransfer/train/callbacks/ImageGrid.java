@@ -2,16 +2,14 @@ package dev.tfjtransfer.train.callbacks;
 
 import dev.tfjtransfer.data.Normalization;
 import dev.tfjtransfer.data.RgbImage;
+import dev.tfjtransfer.util.AtomicFiles;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
-import javax.imageio.ImageIO;
 
 /**
  * A grid of normalized images with a caption each, as the tutorial's imshow of a training batch
@@ -62,9 +60,7 @@ public final class ImageGrid {
       g.setClip(null);
     }
     g.dispose();
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    ImageIO.write(grid, "png", tmp.toFile());
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    AtomicFiles.writePng(file, grid);
     return rgb(grid);
   }
 

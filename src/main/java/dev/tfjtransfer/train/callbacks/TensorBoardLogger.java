@@ -5,6 +5,8 @@ import dev.tfjtransfer.train.Callback;
 import dev.tfjtransfer.train.EpochMetrics;
 import dev.tfjtransfer.train.ParamGroup;
 import dev.tfjtransfer.train.Trainer;
+import dev.tfjtransfer.util.Directories;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.tensorflow.Graph;
@@ -36,7 +38,10 @@ public final class TensorBoardLogger implements Callback, AutoCloseable {
   private record Writer(Op create, Op flush, Op close, Placeholder<TInt64> step, Placeholder<TString> tag,
       Placeholder<TFloat32> value, Op writeScalar, Placeholder<TUint8> image, Op writeImage) {}
 
-  public TensorBoardLogger(Path dir) {
+  public TensorBoardLogger(Path dir) throws IOException {
+    // created here, where a failure can name the directory; TensorFlow's own error would not
+    Directories.create(dir.resolve("train"));
+    Directories.create(dir.resolve("validation"));
     Ops tf = Ops.create(graph);
     session = new Session(graph);
     train = writer(tf.withSubScope("train"), dir.resolve("train"), "train");
