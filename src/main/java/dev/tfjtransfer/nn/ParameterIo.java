@@ -2,7 +2,9 @@ package dev.tfjtransfer.nn;
 
 import dev.tfjtransfer.weights.DType;
 import dev.tfjtransfer.weights.HostTensor;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
@@ -37,16 +39,46 @@ final class ParameterIo {
   static final String READ_SCOPE = "state_dict";
 
   /**
-   * Assigns each value in its own run, so at most one parameter's copy exists in native memory at
-   * a time (VGG16's classifier.0 alone is 411 MB).
+   * Assigns the values in runs of at most {@link #BYTES_PER_RUN} (a larger tensor alone), so
+   * native memory holds few copies at a time (VGG16's classifier.0 alone is 411 MB). Every assign
+   * op is created before the first run: a run after the graph grew re-prunes and re-optimizes the
+   * whole graph, so one run per parameter made loading quadratic (efficientnet_b0's 360 tensors
+   * took 40 s).
    */
   void assign(Session session, Map<Parameter, HostTensor> values) {
+    values.keySet().forEach(this::createAssign);
+    List<Map.Entry<Parameter, HostTensor>> run = new ArrayList<>();
+    long bytes = 0;
     for (Map.Entry<Parameter, HostTensor> e : values.entrySet()) {
-      Parameter p = e.getKey();
-      createAssign(p);
-      try (Tensor t = toTensor(e.getValue())) {
-        session.runner().feed(feeds.get(p.name()), t).addTarget(assigns.get(p.name())).run().close();
+      long size = HostTensor.elementCount(e.getValue().shape()) * 4;
+      if (!run.isEmpty() && bytes + size > BYTES_PER_RUN) {
+        assignTogether(session, run);
+        run.clear();
+        bytes = 0;
       }
+      run.add(e);
+      bytes += size;
+    }
+    if (!run.isEmpty()) {
+      assignTogether(session, run);
+    }
+  }
+
+  private static final long BYTES_PER_RUN = 64L << 20;
+
+  private void assignTogether(Session session, List<Map.Entry<Parameter, HostTensor>> values) {
+    List<Tensor> tensors = new ArrayList<>();
+    try {
+      Session.Runner runner = session.runner();
+      for (Map.Entry<Parameter, HostTensor> e : values) {
+        Tensor t = toTensor(e.getValue());
+        tensors.add(t);
+        String name = e.getKey().name();
+        runner.feed(feeds.get(name), t).addTarget(assigns.get(name));
+      }
+      runner.run().close();
+    } finally {
+      tensors.forEach(Tensor::close);
     }
   }
 
