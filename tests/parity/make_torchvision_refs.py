@@ -71,6 +71,17 @@ CASES = {
     "vgg16": (lambda: torchvision.models.vgg16(), [(224, 224), (64, 64)], ["zip", "legacy"]),
     # 64x64 makes features 2x2, so the 3x3 adaptive pool has overlapping bins
     "vgg16_mlp5": (lambda: custom_mlp_head(torchvision.models.vgg16(), 5), [(64, 64), (100, 130)], ["zip"]),
+    # MobileNet / EfficientNet: one representative per family at 224 and at an odd size, the
+    # other variants at one small size (their structure differs only by the configuration table)
+    "mobilenet_v2": (lambda: torchvision.models.mobilenet_v2(), [(97, 81)], ["zip", "legacy"]),
+    "mobilenet_v3_large": (lambda: torchvision.models.mobilenet_v3_large(), [(224, 224), (97, 113)],
+                           ["zip", "legacy"]),
+    "mobilenet_v3_small": (lambda: torchvision.models.mobilenet_v3_small(), [(75, 90)], ["zip"]),
+    "efficientnet_b0": (lambda: torchvision.models.efficientnet_b0(), [(224, 224), (99, 67)], ["zip", "legacy"]),
+    **{f"efficientnet_b{i}": (getattr(torchvision.models, f"efficientnet_b{i}"), [(64, 72)], ["zip"])
+       for i in range(1, 8)},
+    "efficientnet_v2_s": (lambda: torchvision.models.efficientnet_v2_s(), [(224, 224), (83, 101)], ["zip"]),
+    "efficientnet_v2_m": (lambda: torchvision.models.efficientnet_v2_m(), [(64, 72)], ["zip"]),
 }
 
 

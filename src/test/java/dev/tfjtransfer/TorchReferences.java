@@ -1,10 +1,15 @@
 package dev.tfjtransfer;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Reference files made by Debian's python3-torch (tests/parity/*.py), generated once into
@@ -19,10 +24,17 @@ public final class TorchReferences {
     return Paths.get(System.getProperty("tfj.projectDir", ".")).toAbsolutePath();
   }
 
-  /** Runs {@code tests/parity/SCRIPT OUT_DIR} unless OUT_DIR/VERSION exists, and returns OUT_DIR. */
+  /**
+   * Runs {@code tests/parity/SCRIPT OUT_DIR} unless OUT_DIR holds a complete run (VERSION) of the
+   * current scripts, and returns OUT_DIR. The scripts' hash is kept beside the data, so a target/
+   * made before a script gained cases is regenerated rather than read with files missing.
+   */
   public static synchronized Path generate(String script, String outName) throws IOException, InterruptedException {
     Path out = projectDir().resolve("target").resolve(outName);
-    if (Files.exists(out.resolve("VERSION"))) {
+    String scriptsHash = scriptsHash();
+    Path hashFile = projectDir().resolve("target").resolve(outName + ".scripts-sha256");
+    if (Files.exists(out.resolve("VERSION")) && Files.exists(hashFile)
+        && Files.readString(hashFile).equals(scriptsHash)) {
       return out;
     }
     Path scriptPath = projectDir().resolve("tests/parity").resolve(script);
@@ -38,6 +50,24 @@ public final class TorchReferences {
       throw new IllegalStateException(scriptPath + " failed; see target/" + outName + ".log (needs python3-torch,"
           + " python3-torchvision from apt: tests/install-deps.sh)");
     }
+    Files.writeString(hashFile, scriptsHash);
     return out;
+  }
+
+  /** SHA-256 over every tests/parity/*.py (they import each other), in name order. */
+  private static String scriptsHash() throws IOException {
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    try (Stream<Path> files = Files.list(projectDir().resolve("tests/parity"))) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".py")).sorted().toList()) {
+        digest.update(file.getFileName().toString().getBytes(StandardCharsets.UTF_8));
+        digest.update(Files.readAllBytes(file));
+      }
+    }
+    return HexFormat.of().formatHex(digest.digest());
   }
 }

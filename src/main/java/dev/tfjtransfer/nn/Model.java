@@ -196,11 +196,22 @@ public final class Model implements AutoCloseable {
 
   /** Gives every parameter that was neither loaded nor initialized its initial value. */
   public void ensureInitialized() {
-    for (Parameter p : parameters.values()) {
-      if (!assigned.contains(p.name())) {
-        // one at a time: only one parameter's initial values are in memory at once
-        assign(Map.of(p, p.initialValue(randomFor(initSeed, p.name()))));
+    List<Parameter> pending = parameters.values().stream().filter(p -> !assigned.contains(p.name())).toList();
+    io.prepare(pending);
+    // a bounded batch of initial values in memory at a time
+    Map<Parameter, HostTensor> batch = new LinkedHashMap<>();
+    long elements = 0;
+    for (Parameter p : pending) {
+      batch.put(p, p.initialValue(randomFor(initSeed, p.name())));
+      elements += HostTensor.elementCount(p.torchShape());
+      if (elements >= ParameterIo.ELEMENTS_PER_RUN) {
+        assign(batch);
+        batch = new LinkedHashMap<>();
+        elements = 0;
       }
+    }
+    if (!batch.isEmpty()) {
+      assign(batch);
     }
   }
 

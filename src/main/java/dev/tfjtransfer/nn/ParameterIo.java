@@ -3,6 +3,7 @@ package dev.tfjtransfer.nn;
 import dev.tfjtransfer.weights.DType;
 import dev.tfjtransfer.weights.HostTensor;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,32 +40,38 @@ final class ParameterIo {
   static final String READ_SCOPE = "state_dict";
 
   /**
-   * Assigns the values in runs of at most {@link #BYTES_PER_RUN} (a larger tensor alone), so
+   * Assigns the values in runs of at most {@link #ELEMENTS_PER_RUN} (a larger tensor alone), so
    * native memory holds few copies at a time (VGG16's classifier.0 alone is 411 MB). Every assign
    * op is created before the first run: a run after the graph grew re-prunes and re-optimizes the
    * whole graph, so one run per parameter made loading quadratic (efficientnet_b0's 360 tensors
    * took 40 s).
    */
   void assign(Session session, Map<Parameter, HostTensor> values) {
-    values.keySet().forEach(this::createAssign);
+    prepare(values.keySet());
     List<Map.Entry<Parameter, HostTensor>> run = new ArrayList<>();
-    long bytes = 0;
+    long elements = 0;
     for (Map.Entry<Parameter, HostTensor> e : values.entrySet()) {
-      long size = HostTensor.elementCount(e.getValue().shape()) * 4;
-      if (!run.isEmpty() && bytes + size > BYTES_PER_RUN) {
+      long size = HostTensor.elementCount(e.getValue().shape());
+      if (!run.isEmpty() && elements + size > ELEMENTS_PER_RUN) {
         assignTogether(session, run);
         run.clear();
-        bytes = 0;
+        elements = 0;
       }
       run.add(e);
-      bytes += size;
+      elements += size;
     }
     if (!run.isEmpty()) {
       assignTogether(session, run);
     }
   }
 
-  private static final long BYTES_PER_RUN = 64L << 20;
+  /** 64 MB of float32 values. */
+  static final long ELEMENTS_PER_RUN = 16L << 20;
+
+  /** Creates the assign ops of {@code parameters} now, so later runs do not grow the graph. */
+  void prepare(Collection<Parameter> parameters) {
+    parameters.forEach(this::createAssign);
+  }
 
   private void assignTogether(Session session, List<Map.Entry<Parameter, HostTensor>> values) {
     List<Tensor> tensors = new ArrayList<>();
