@@ -9,7 +9,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import java.util.List;
+import java.util.TreeSet;
 
 /**
  * Reference files made by Debian's python3-torch (tests/parity/*.py), generated once into
@@ -17,6 +18,7 @@ import java.util.stream.Stream;
  */
 public final class TorchReferences {
   private static final String PYTHON = "/usr/bin/python3";
+  private static final String SHARED_HELPERS = "make_torchvision_refs.py";
 
   private TorchReferences() {}
 
@@ -26,12 +28,12 @@ public final class TorchReferences {
 
   /**
    * Runs {@code tests/parity/SCRIPT OUT_DIR} unless OUT_DIR holds a complete run (VERSION) of the
-   * current scripts, and returns OUT_DIR. The scripts' hash is kept beside the data, so a target/
+   * current script, and returns OUT_DIR. The script's hash is kept beside the data, so a target/
    * made before a script gained cases is regenerated rather than read with files missing.
    */
   public static synchronized Path generate(String script, String outName) throws IOException, InterruptedException {
     Path out = projectDir().resolve("target").resolve(outName);
-    String scriptsHash = scriptsHash();
+    String scriptsHash = scriptsHash(script);
     Path hashFile = projectDir().resolve("target").resolve(outName + ".scripts-sha256");
     if (Files.exists(out.resolve("VERSION")) && Files.exists(hashFile)
         && Files.readString(hashFile).equals(scriptsHash)) {
@@ -54,19 +56,17 @@ public final class TorchReferences {
     return out;
   }
 
-  /** SHA-256 over every tests/parity/*.py (they import each other), in name order. */
-  private static String scriptsHash() throws IOException {
+  /** SHA-256 over the script and make_torchvision_refs.py, whose helpers the other scripts import. */
+  private static String scriptsHash(String script) throws IOException {
     MessageDigest digest;
     try {
       digest = MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-    try (Stream<Path> files = Files.list(projectDir().resolve("tests/parity"))) {
-      for (Path file : files.filter(f -> f.toString().endsWith(".py")).sorted().toList()) {
-        digest.update(file.getFileName().toString().getBytes(StandardCharsets.UTF_8));
-        digest.update(Files.readAllBytes(file));
-      }
+    for (String name : new TreeSet<>(List.of(script, SHARED_HELPERS))) {
+      digest.update(name.getBytes(StandardCharsets.UTF_8));
+      digest.update(Files.readAllBytes(projectDir().resolve("tests/parity").resolve(name)));
     }
     return HexFormat.of().formatHex(digest.digest());
   }
