@@ -12,12 +12,13 @@ Cases (64x64 inputs, 4 images per batch, a different seeded batch per step):
                  two correct implementations flip signs and differ by 2 lr, far above 1e-4.
   resnet18_head  the tutorial's fixed feature extractor: requires_grad False except fc, AdamW on
                  fc only, model.train() (frozen BatchNorm layers still update running stats).
-  mobilenet_v2_sgd, mobilenet_v3_small_adamw, efficientnet_b0_sgd
+  mobilenet_v3_small_adamw, efficientnet_b0_sgd
                  one model of each new family with a new head, all trainable, model.train(), two
                  groups (features, classifier) with their own learning rates; dropout and
-                 stochastic depth off. SGD momentum 0.9, or AdamW with eps 1e-3 as above (with
-                 larger steps or AdamW, EfficientNet's 3-step losses already differ by ~1e-4:
-                 train-mode BatchNorm on 4 images amplifies float noise).
+                 stochastic depth off; AdamW with eps 1e-3 as above, or SGD momentum 0.9.
+                 MobileNetV2 is left out: from this init, with train-mode BatchNorm on 4 images,
+                 its training is chaotic (scaling the initial weights by 1 +- 1e-7 moves torch's
+                 own third loss by 2.3%), so no implementation can be compared with it.
 Saved per case: the initial state_dict (.pth), the batches and losses, and the final state_dict.
 Also schedules.safetensors: learning rates of torch's schedulers per epoch / step.
 
@@ -65,12 +66,6 @@ def two_groups(model, features_lr, classifier_lr):
             {"params": model.classifier.parameters(), "lr": classifier_lr}]
 
 
-def mobilenet_v2_sgd():
-    model = torchvision.models.mobilenet_v2(dropout=0.0)
-    model.classifier[1] = nn.Linear(1280, 3)
-    return model, torch.optim.SGD(two_groups(model, 1e-3, 1e-2), lr=1e-3, momentum=0.9), 3
-
-
 def mobilenet_v3_small_adamw():
     model = torchvision.models.mobilenet_v3_small(dropout=0.0)
     model.classifier[3] = nn.Linear(1024, 3)
@@ -87,7 +82,7 @@ def efficientnet_b0_sgd():
 
 
 CASES = {"vgg16_sgd": vgg16_sgd, "resnet18_adamw": resnet18_adamw, "resnet18_head": resnet18_head,
-         "mobilenet_v2_sgd": mobilenet_v2_sgd, "mobilenet_v3_small_adamw": mobilenet_v3_small_adamw,
+         "mobilenet_v3_small_adamw": mobilenet_v3_small_adamw,
          "efficientnet_b0_sgd": efficientnet_b0_sgd}
 
 

@@ -45,7 +45,7 @@ public final class EfficientNet extends Layer {
   }
 
   /** Table 1 of the EfficientNet paper: B0, scaled by each B variant's width and depth multipliers. */
-  private static final List<StageConfig> B0 = List.of(
+  private static final List<StageConfig> B0_STAGES = List.of(
       mb(1, 3, 1, 32, 16, 1),
       mb(6, 3, 2, 16, 24, 2),
       mb(6, 5, 2, 24, 40, 2),
@@ -54,7 +54,7 @@ public final class EfficientNet extends Layer {
       mb(6, 5, 2, 112, 192, 4),
       mb(6, 3, 1, 192, 320, 1));
 
-  private static final List<StageConfig> V2_S = List.of(
+  private static final List<StageConfig> V2_S_STAGES = List.of(
       fused(1, 3, 1, 24, 24, 2),
       fused(4, 3, 2, 24, 48, 4),
       fused(4, 3, 2, 48, 64, 4),
@@ -62,7 +62,7 @@ public final class EfficientNet extends Layer {
       mb(6, 3, 1, 128, 160, 9),
       mb(6, 3, 2, 160, 256, 15));
 
-  private static final List<StageConfig> V2_M = List.of(
+  private static final List<StageConfig> V2_M_STAGES = List.of(
       fused(1, 3, 1, 24, 24, 3),
       fused(4, 3, 2, 24, 48, 5),
       fused(4, 3, 2, 48, 80, 5),
@@ -80,16 +80,16 @@ public final class EfficientNet extends Layer {
    * the last conv's width (0: four times the last stage's).
    */
   public enum Variant {
-    B0(EfficientNet.B0, 1.0, 1.0, 0.2f, TORCH_EPS, TORCH_MOMENTUM, 0),
-    B1(EfficientNet.B0, 1.0, 1.1, 0.2f, TORCH_EPS, TORCH_MOMENTUM, 0),
-    B2(EfficientNet.B0, 1.1, 1.2, 0.3f, TORCH_EPS, TORCH_MOMENTUM, 0),
-    B3(EfficientNet.B0, 1.2, 1.4, 0.3f, TORCH_EPS, TORCH_MOMENTUM, 0),
-    B4(EfficientNet.B0, 1.4, 1.8, 0.4f, TORCH_EPS, TORCH_MOMENTUM, 0),
-    B5(EfficientNet.B0, 1.6, 2.2, 0.4f, 0.001f, 0.01f, 0),
-    B6(EfficientNet.B0, 1.8, 2.6, 0.5f, 0.001f, 0.01f, 0),
-    B7(EfficientNet.B0, 2.0, 3.1, 0.5f, 0.001f, 0.01f, 0),
-    V2_S(EfficientNet.V2_S, 1.0, 1.0, 0.2f, 0.001f, TORCH_MOMENTUM, 1280),
-    V2_M(EfficientNet.V2_M, 1.0, 1.0, 0.3f, 0.001f, TORCH_MOMENTUM, 1280);
+    B0(B0_STAGES, 1.0, 1.0, 0.2f, TORCH_EPS, TORCH_MOMENTUM, 0),
+    B1(B0_STAGES, 1.0, 1.1, 0.2f, TORCH_EPS, TORCH_MOMENTUM, 0),
+    B2(B0_STAGES, 1.1, 1.2, 0.3f, TORCH_EPS, TORCH_MOMENTUM, 0),
+    B3(B0_STAGES, 1.2, 1.4, 0.3f, TORCH_EPS, TORCH_MOMENTUM, 0),
+    B4(B0_STAGES, 1.4, 1.8, 0.4f, TORCH_EPS, TORCH_MOMENTUM, 0),
+    B5(B0_STAGES, 1.6, 2.2, 0.4f, 0.001f, 0.01f, 0),
+    B6(B0_STAGES, 1.8, 2.6, 0.5f, 0.001f, 0.01f, 0),
+    B7(B0_STAGES, 2.0, 3.1, 0.5f, 0.001f, 0.01f, 0),
+    V2_S(V2_S_STAGES, 1.0, 1.0, 0.2f, 0.001f, TORCH_MOMENTUM, 1280),
+    V2_M(V2_M_STAGES, 1.0, 1.0, 0.3f, 0.001f, TORCH_MOMENTUM, 1280);
 
     final List<StageConfig> stages;
     final double widthMult;
