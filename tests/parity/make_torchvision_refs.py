@@ -99,6 +99,17 @@ CASES = {
     "densenet121": (lambda: torchvision.models.densenet121(), [(224, 224), (61, 83)], ["zip", "legacy"]),
     "regnet_y_400mf": (lambda: torchvision.models.regnet_y_400mf(), [(224, 224), (59, 77)], ["zip", "legacy"]),
     "convnext_tiny": (lambda: torchvision.models.convnext_tiny(), [(224, 224), (67, 91)], ["zip", "legacy"]),
+    # MobileNet / EfficientNet: one representative per family at 224 and at an odd size, the
+    # other variants at one small size (their structure differs only by the configuration table)
+    "mobilenet_v2": (lambda: torchvision.models.mobilenet_v2(), [(97, 81)], ["zip", "legacy"]),
+    "mobilenet_v3_large": (lambda: torchvision.models.mobilenet_v3_large(), [(224, 224), (97, 113)],
+                           ["zip", "legacy"]),
+    "mobilenet_v3_small": (lambda: torchvision.models.mobilenet_v3_small(), [(75, 90)], ["zip"]),
+    "efficientnet_b0": (lambda: torchvision.models.efficientnet_b0(), [(224, 224), (99, 67)], ["zip", "legacy"]),
+    **{f"efficientnet_b{i}": (getattr(torchvision.models, f"efficientnet_b{i}"), [(64, 72)], ["zip"])
+       for i in range(1, 8)},
+    "efficientnet_v2_s": (lambda: torchvision.models.efficientnet_v2_s(), [(224, 224), (83, 101)], ["zip"]),
+    "efficientnet_v2_m": (lambda: torchvision.models.efficientnet_v2_m(), [(64, 72)], ["zip"]),
 }
 
 

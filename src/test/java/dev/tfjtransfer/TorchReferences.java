@@ -1,12 +1,15 @@
 package dev.tfjtransfer;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.List;
+import java.util.TreeSet;
 
 /**
  * Reference files made by Debian's python3-torch (tests/parity/*.py), generated once into
@@ -14,6 +17,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TorchReferences {
   private static final String PYTHON = "/usr/bin/python3";
+  private static final String SHARED_HELPERS = "make_torchvision_refs.py";
 
   private TorchReferences() {}
 

@@ -22,6 +22,7 @@ public final class LayerContext {
   private final Operand<TInt64> seed;
   private final java.util.Map<String, Operand<TFloat32>> outputs;
   private final GradientReach gradientReach;
+  private Ops scoped;
 
   LayerContext(Model model, String path, Mode mode, BatchNormPolicy batchNormPolicy, List<Op> updates,
       Operand<TInt64> seed, java.util.Map<String, Operand<TFloat32>> outputs, GradientReach gradientReach) {
@@ -37,10 +38,20 @@ public final class LayerContext {
 
   LayerContext enter(Layer layer) {
     String child = path.isEmpty() ? layer.name() : layer.name().isEmpty() ? path : path + "." + layer.name();
-    return new LayerContext(model, child, mode, batchNormPolicy, updates, seed, outputs, gradientReach);
+    LayerContext context = new LayerContext(model, child, mode, batchNormPolicy, updates, seed, outputs,
+        gradientReach);
+    if (child.equals(path)) {
+      // an unnamed layer names its ops in its parent's scope: one Ops object keeps the names unique
+      context.scoped = tf();
+    }
+    return context;
   }
 
-  /** Ops that name what they create under this layer's path. */
+  /**
+   * Ops that name what they create under this layer's path. Made once per context: TF Java's
+   * withSubScope walks every op of the graph, so calling it per op made building large models
+   * quadratic.
+   */
   public Ops tf() {
     return path.isEmpty() ? model.tf() : model.layerScope(path);
   }

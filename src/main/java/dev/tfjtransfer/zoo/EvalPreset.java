@@ -12,6 +12,11 @@ public record EvalPreset(int resizeSize, int cropSize, Interpolation interpolati
   /** The tutorial's: Resize(256), CenterCrop(224), bilinear, ImageNet statistics. */
   public static final EvalPreset IMAGENET_224 = new EvalPreset(256, 224, Interpolation.BILINEAR, Normalization.IMAGENET);
 
+  /** Resize(resizeSize), CenterCrop(cropSize) with {@code interpolation}, ImageNet statistics. */
+  public static EvalPreset imagenet(int resizeSize, int cropSize, Interpolation interpolation) {
+    return new EvalPreset(resizeSize, cropSize, interpolation, Normalization.IMAGENET);
+  }
+
   public EvalPreset {
     if (resizeSize < cropSize || cropSize <= 0) {
       throw new IllegalArgumentException("an eval preset needs 0 < crop <= resize; received: resize=" + resizeSize

@@ -1,5 +1,8 @@
 package dev.tfjtransfer.zoo;
 
+import static dev.tfjtransfer.data.Interpolation.BICUBIC;
+import static dev.tfjtransfer.data.Interpolation.BILINEAR;
+
 import dev.tfjtransfer.data.Interpolation;
 import dev.tfjtransfer.data.Normalization;
 import dev.tfjtransfer.nn.Layer;
@@ -39,6 +42,35 @@ public final class ModelZoo {
           EvalPreset.IMAGENET_224, 21_797_672L, TORCHVISION + "resnet34-b627a593.pth", "b627a593"),
       new Architecture("resnet50", "resnet", head -> new ResNet(ResNet.Variant.RESNET50, head), FC,
           EvalPreset.IMAGENET_224, 25_557_032L, TORCHVISION + "resnet50-0676ba61.pth", "0676ba61"),
+      new Architecture("mobilenet_v2", "mobilenet_v2", MobileNetV2::new, MobileNetV2::headPrefix,
+          EvalPreset.IMAGENET_224, 3_504_872L, TORCHVISION + "mobilenet_v2-b0353104.pth", "b0353104"),
+      new Architecture("mobilenet_v3_small", "mobilenet_v3",
+          head -> new MobileNetV3(MobileNetV3.Variant.SMALL, head), MobileNetV3::headPrefix,
+          EvalPreset.IMAGENET_224, 2_542_856L, TORCHVISION + "mobilenet_v3_small-047dcff4.pth", "047dcff4"),
+      new Architecture("mobilenet_v3_large", "mobilenet_v3",
+          head -> new MobileNetV3(MobileNetV3.Variant.LARGE, head), MobileNetV3::headPrefix,
+          EvalPreset.IMAGENET_224, 5_483_032L, TORCHVISION + "mobilenet_v3_large-8738ca79.pth", "8738ca79"),
+      efficientNet("efficientnet_b0", EfficientNet.Variant.B0, 256, 224, BICUBIC, 5_288_548L,
+          "efficientnet_b0_rwightman-3dd342df.pth"),
+      efficientNet("efficientnet_b1", EfficientNet.Variant.B1, 256, 240, BICUBIC, 7_794_184L,
+          "efficientnet_b1_rwightman-533bc792.pth"),
+      efficientNet("efficientnet_b2", EfficientNet.Variant.B2, 288, 288, BICUBIC, 9_109_994L,
+          "efficientnet_b2_rwightman-bcdf34b7.pth"),
+      efficientNet("efficientnet_b3", EfficientNet.Variant.B3, 320, 300, BICUBIC, 12_233_232L,
+          "efficientnet_b3_rwightman-cf984f9c.pth"),
+      efficientNet("efficientnet_b4", EfficientNet.Variant.B4, 384, 380, BICUBIC, 19_341_616L,
+          "efficientnet_b4_rwightman-7eb33cd5.pth"),
+      efficientNet("efficientnet_b5", EfficientNet.Variant.B5, 456, 456, BICUBIC, 30_389_784L,
+          "efficientnet_b5_lukemelas-b6417697.pth"),
+      efficientNet("efficientnet_b6", EfficientNet.Variant.B6, 528, 528, BICUBIC, 43_040_704L,
+          "efficientnet_b6_lukemelas-c76e70fd.pth"),
+      efficientNet("efficientnet_b7", EfficientNet.Variant.B7, 600, 600, BICUBIC, 66_347_960L,
+          "efficientnet_b7_lukemelas-dcc49843.pth"),
+      // torchvision 0.14 records bilinear for the V2 weights (B0-B7: bicubic)
+      efficientNet("efficientnet_v2_s", EfficientNet.Variant.V2_S, 384, 384, BILINEAR, 21_458_488L,
+          "efficientnet_v2_s-dd5fe13b.pth"),
+      efficientNet("efficientnet_v2_m", EfficientNet.Variant.V2_M, 480, 480, BILINEAR, 54_139_356L,
+          "efficientnet_v2_m-dc08266a.pth"),
       new Architecture("resnet101", "resnet", head -> new ResNet(ResNet.Variant.RESNET101, head), FC,
           EvalPreset.IMAGENET_224, 44_549_160L, TORCHVISION + "resnet101-63fe2227.pth", "63fe2227"),
       new Architecture("resnet152", "resnet", head -> new ResNet(ResNet.Variant.RESNET152, head), FC,
@@ -105,6 +137,14 @@ public final class ModelZoo {
           EvalPreset.IMAGENET_224, 25_583_592L,
           "https://storage.googleapis.com/tensorflow/keras-applications/resnet/"
               + "resnet50_weights_tf_dim_ordering_tf_kernels.h5", ""));
+
+  /** A row of the EfficientNet family; {@code file} is the weights' name, ending in its hash prefix. */
+  private static Architecture efficientNet(String name, EfficientNet.Variant variant, int resize, int crop,
+      Interpolation interpolation, long parameters, String file) {
+    return new Architecture(name, "efficientnet", head -> new EfficientNet(variant, head), EfficientNet::headPrefix,
+        EvalPreset.imagenet(resize, crop, interpolation), parameters, TORCHVISION + file,
+        file.substring(file.lastIndexOf('-') + 1, file.length() - ".pth".length()));
+  }
 
   private static final Map<String, Architecture> BY_NAME = TABLE.stream()
       .collect(Collectors.toMap(Architecture::name, a -> a, (a, b) -> a, LinkedHashMap::new));

@@ -12,6 +12,9 @@ import java.util.List;
 
 /** Replays torch's recorded batches through a training step and compares the resulting states. */
 final class TorchStepReplay {
+  /** Updates below this fraction of a tensor's largest value are float noise. */
+  private static final double NOISE_UPDATE = 1e-5;
+
   private TorchStepReplay() {}
 
   /** Runs {@code steps} steps on io's input{i}/labels{i}, checking each loss against torch's. */
@@ -53,7 +56,10 @@ final class TorchStepReplay {
       float[] wantDelta = delta(want.floats(), start);
       double deltaScale = Arrays4d.maxAbs(wantDelta);
       if (deltaScale > 0) {
-        double updateError = Arrays4d.maxAbsDiff(wantDelta, delta(got.floats(), start)) / deltaScale;
+        // floor: weights whose exact gradient is zero (a bias that train-mode BatchNorm cancels)
+        // move by float noise in both frameworks, which need not agree
+        double updateError = Arrays4d.maxAbsDiff(wantDelta, delta(got.floats(), start))
+            / Math.max(deltaScale, NOISE_UPDATE * scale);
         if (updateError > worstUpdate) {
           worstUpdate = updateError;
           worstUpdateName = key;
@@ -61,7 +67,13 @@ final class TorchStepReplay {
         assertTrue(updateError <= updateTolerance, name + " " + key + ": update differs by " + updateError
             + " of its largest value");
       } else {
-        assertArrayEquals(start, got.floats(), name + " " + key + " must not change");
+        // torch left it unchanged; allow one ulp of float noise where the exact gradient is zero
+        // (a bias followed by a linear layer and train-mode BatchNorm, which cancels it)
+        float[] end = got.floats();
+        for (int i = 0; i < start.length; i++) {
+          assertTrue(Math.abs(end[i] - start[i]) <= Math.ulp(start[i]), name + " " + key + "[" + i + "] must not"
+              + " change: " + start[i] + " -> " + end[i]);
+        }
       }
     }
     System.out.printf("%s: worst parameter error %.3g (relative), worst update error %.3g (%s)%n", name, worstParam,

@@ -7,7 +7,9 @@ import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.nn.SessionOptions;
 import dev.tfjtransfer.weights.StateDict;
 import dev.tfjtransfer.zoo.ConvNeXt;
+import dev.tfjtransfer.zoo.EfficientNet;
 import dev.tfjtransfer.zoo.HeadSpec;
+import dev.tfjtransfer.zoo.MobileNetV3;
 import dev.tfjtransfer.zoo.ModelZoo;
 import dev.tfjtransfer.zoo.Vgg16;
 import java.nio.file.Path;
@@ -72,6 +74,28 @@ class TorchTrainingParityTest {
   private static List<ParamGroup> headAndRest(String head, double headLr, double restLr, double weightDecay) {
     return List.of(new ParamGroup("head", List.of(head), headLr, weightDecay),
         new ParamGroup("backbone", List.of(), restLr, weightDecay));
+  }
+
+  @Test
+  void mobilenetV3SmallAdamWWithTwoGroupsAndTrainModeBatchNormMatchesTorch() throws Exception {
+    Model model = Model.build("mobilenet_v3_small", new MobileNetV3(MobileNetV3.Variant.SMALL, HeadSpec.linear(3), 0f),
+        64, 64, SessionOptions.defaults());
+    check("mobilenet_v3_small_adamw", model, featuresAndClassifier(1e-3, 5e-3, 0.01),
+        new OptimizerSpec.Adam(0.9, 0.999, 1e-3, true), BatchNormPolicy.ALWAYS_TRAIN_MODE, null);
+  }
+
+  @Test
+  void efficientnetB0SgdMomentumWithTwoGroupsAndTrainModeBatchNormMatchesTorch() throws Exception {
+    // stochastic depth and dropout off: random masks cannot match across frameworks
+    Model model = Model.build("efficientnet_b0", new EfficientNet(EfficientNet.Variant.B0, HeadSpec.linear(2), 0f, 0f),
+        64, 64, SessionOptions.defaults());
+    check("efficientnet_b0_sgd", model, featuresAndClassifier(1e-3, 1e-2, 0), OptimizerSpec.Sgd.withMomentum(0.9),
+        BatchNormPolicy.ALWAYS_TRAIN_MODE, null);
+  }
+
+  private static List<ParamGroup> featuresAndClassifier(double featuresLr, double classifierLr, double weightDecay) {
+    return List.of(new ParamGroup("features", List.of("features"), featuresLr, weightDecay),
+        new ParamGroup("classifier", List.of("classifier"), classifierLr, weightDecay));
   }
 
   private static void check(String name, Model model, List<ParamGroup> groups, OptimizerSpec optimizer,

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -65,6 +66,16 @@ class TorchvisionParityTest {
       }
     }
     checkLogits(architecture, HeadSpec.linear(1000), legacy);
+  }
+
+  /** Families with depthwise convolutions and squeeze-excitation, each with one legacy-format file. */
+  @ParameterizedTest
+  @CsvSource({"mobilenet_v2, legacy", "mobilenet_v3_large, legacy", "mobilenet_v3_small, zip",
+      "efficientnet_b0, legacy", "efficientnet_b1, zip", "efficientnet_b2, zip", "efficientnet_b3, zip",
+      "efficientnet_b4, zip", "efficientnet_b5, zip", "efficientnet_b6, zip", "efficientnet_b7, zip",
+      "efficientnet_v2_s, zip", "efficientnet_v2_m, zip"})
+  void mobileFamiliesGiveTorchvisionLogits(String architecture, String format) throws Exception {
+    checkLogits(architecture, HeadSpec.linear(1000), StateDict.read(refs.resolve(architecture + "-" + format + ".pth")));
   }
 
   @ParameterizedTest
