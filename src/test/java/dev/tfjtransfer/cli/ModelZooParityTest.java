@@ -40,6 +40,7 @@ class ModelZooParityTest {
   private static final List<String> ALL_IMAGES = List.of("a_wide.jpg", "b_tall.png", "c_small.png");
   private static final String SHARED_SMALL_IMAGE = "c_small.png";
   private static final double TOLERANCE = 1e-4;
+  private static final long MAX_PARAMETERS = 150_000_000L;
   private static Path refs;
 
   @TempDir
@@ -60,8 +61,15 @@ class ModelZooParityTest {
         : TorchReferences.run(SCRIPT, "zoo-logits", missing);
   }
 
+  /**
+   * Every torchvision row up to 150M parameters. The two larger rows (regnet_y_128gf, convnext_large)
+   * are built by the same family code as rows checked here, and their structure is pinned by the
+   * parameter counts of ModelZooTableTest; their references alone would take over 3 GB and most of
+   * the suite's time.
+   */
   static Stream<String> architectures() {
-    return ModelZoo.ARCHITECTURES.stream().filter(name -> !name.equals(ModelZooTableTest.KERAS_ONLY));
+    return ModelZoo.ARCHITECTURES.stream().filter(name -> !name.equals(ModelZooTableTest.KERAS_ONLY))
+        .filter(name -> ModelZoo.architecture(name).parameters() <= MAX_PARAMETERS);
   }
 
   @ParameterizedTest
