@@ -36,6 +36,9 @@ import org.junit.jupiter.api.Test;
  * held-out images within {@value #LOGIT_TOLERANCE} of the largest logit, and each epoch's train
  * and val loss within {@value #LOSS_TOLERANCE} (relative).
  */
+@Disabled("not passing yet: per-epoch train losses agree within 2e-3 of torch's, but after 120 steps the worst"
+      + " tensor is 0.29 (relative) and held-out eval logits 0.69 of the largest away; torch with 1 vs 2 threads"
+      + " already differs by 1.5e-3 in epoch 2's loss, so chaos vs a real running-statistics discrepancy is open")
 class LongTrainingParityTest {
   /** The intended bounds; not met yet (see the class's @Disabled note). */
   private static final double PARAM_TOLERANCE = 2e-3;
@@ -56,9 +59,6 @@ class LongTrainingParityTest {
   }
 
   @Test
-  @Disabled("not passing yet: per-epoch train losses agree within 2e-3 of torch's, but after 120 steps the worst"
-      + " tensor is 0.29 (relative) and held-out eval logits 0.69 of the largest away; torch with 1 vs 2 threads"
-      + " already differs by 1.5e-3 in epoch 2's loss, so chaos vs a real running-statistics discrepancy is open")
   void sgdMomentumTwoGroupsStepLrTrainModeBatchNormMatchTorchAfter120Steps() throws Exception {
     check("sgd", new OptimizerSpec.Sgd(0.9, 0, false), 1e-3, 1e-4, 1e-4);
   }

@@ -62,11 +62,8 @@ public final class ModelCheckpoint implements Callback {
     return false;
   }
 
+  /** Safetensors.write's errors already name the file and the reason ("...: cannot write: No space left"). */
   private void write(StateDict out) throws IOException {
-    try {
-      Safetensors.write(out, file);
-    } catch (IOException e) {
-      throw new IOException(file + ": cannot write the best weights: " + e.getMessage(), e);
-    }
+    Safetensors.write(out, file);
   }
 }
