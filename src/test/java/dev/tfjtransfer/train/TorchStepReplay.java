@@ -8,7 +8,9 @@ import dev.tfjtransfer.Arrays4d;
 import dev.tfjtransfer.weights.DType;
 import dev.tfjtransfer.weights.HostTensor;
 import dev.tfjtransfer.weights.StateDict;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Replays torch's recorded batches through a training step and compares the resulting states. */
 final class TorchStepReplay {
@@ -46,22 +48,33 @@ final class TorchStepReplay {
    */
   static void compareStates(String name, StateDict initial, StateDict expected, StateDict actual,
       double paramTolerance, double updateTolerance) {
-    Distance d = distance(name, initial, expected, actual);
-    assertTrue(d.param() <= paramTolerance, name + " " + d.paramKey() + ": relative error " + d.param());
-    assertTrue(d.update() <= updateTolerance, name + " " + d.updateKey() + ": update differs by " + d.update()
-        + " of its largest value");
-    System.out.printf("%s: worst parameter error %.3g (relative), worst update error %.3g (%s)%n", name, d.param(),
-        d.update(), d.updateKey());
+    double worstParam = 0;
+    double worstUpdate = 0;
+    String worstUpdateName = "";
+    for (Map.Entry<String, TensorError> e : errors(name, initial, expected, actual).entrySet()) {
+      TensorError error = e.getValue();
+      assertTrue(error.param() <= paramTolerance, name + " " + e.getKey() + ": relative error " + error.param());
+      assertTrue(error.update() <= updateTolerance, name + " " + e.getKey() + ": update differs by "
+          + error.update() + " of its largest value");
+      worstParam = Math.max(worstParam, error.param());
+      if (error.update() > worstUpdate) {
+        worstUpdate = error.update();
+        worstUpdateName = e.getKey();
+      }
+    }
+    System.out.printf("%s: worst parameter error %.3g (relative), worst update error %.3g (%s)%n", name, worstParam,
+        worstUpdate, worstUpdateName);
   }
 
   /**
-   * How far {@code actual} is from {@code expected}: the worst tensor's max |diff| relative to its
-   * largest value, and the worst update's (final - initial) max |diff| relative to its largest update
-   * (or to {@value #UPDATE_ULPS} float32 ulps of the tensor's largest value, if that is larger).
-   * Integer counters must be equal and tensors that {@code expected} leaves unchanged must stay unchanged.
+   * How far each floating-point tensor of {@code actual} is from {@code expected}: max |diff| relative
+   * to the tensor's largest value, and the update's (final - initial) max |diff| relative to its
+   * largest update (or to {@value #UPDATE_ULPS} float32 ulps of the tensor's largest value, if that is
+   * larger; 0 for tensors {@code expected} leaves unchanged, which must stay unchanged). Integer
+   * counters must be equal.
    */
-  static Distance distance(String name, StateDict initial, StateDict expected, StateDict actual) {
-    Distance worst = new Distance(0, "", 0, "");
+  static Map<String, TensorError> errors(String name, StateDict initial, StateDict expected, StateDict actual) {
+    Map<String, TensorError> errors = new LinkedHashMap<>();
     for (String key : actual.names()) {
       HostTensor want = expected.get(key);
       HostTensor got = actual.get(key);
@@ -71,28 +84,24 @@ final class TorchStepReplay {
       }
       double scale = Math.max(Arrays4d.maxAbs(want.floats()), 1e-12);
       double error = Arrays4d.maxAbsDiff(want.floats(), got.floats()) / scale;
-      if (error > worst.param()) {
-        worst = new Distance(error, key, worst.update(), worst.updateKey());
-      }
       float[] start = initial.get(key).floats();
       float[] wantDelta = delta(want.floats(), start);
       double deltaScale = Arrays4d.maxAbs(wantDelta);
+      double updateError = 0;
       if (deltaScale > 0) {
         // no float32 run represents updates below a few ulps of the tensor's values faithfully
         double representable = Math.max(deltaScale, UPDATE_ULPS * Math.ulp((float) scale));
-        double updateError = Arrays4d.maxAbsDiff(wantDelta, delta(got.floats(), start)) / representable;
-        if (updateError > worst.update()) {
-          worst = new Distance(worst.param(), worst.paramKey(), updateError, key);
-        }
+        updateError = Arrays4d.maxAbsDiff(wantDelta, delta(got.floats(), start)) / representable;
       } else {
         assertArrayEquals(start, got.floats(), name + " " + key + " must not change");
       }
+      errors.put(key, new TensorError(error, updateError));
     }
-    return worst;
+    return errors;
   }
 
-  /** Worst relative errors of a state and the tensors where they occur. */
-  record Distance(double param, String paramKey, double update, String updateKey) {}
+  /** One tensor's relative errors: of its value and of its update. */
+  record TensorError(double param, double update) {}
 
   private static float[] delta(float[] end, float[] start) {
     float[] d = new float[end.length];

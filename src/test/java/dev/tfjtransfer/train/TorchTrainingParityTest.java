@@ -15,6 +15,7 @@ import dev.tfjtransfer.zoo.ModelZoo;
 import dev.tfjtransfer.zoo.Vgg16;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +32,7 @@ class TorchTrainingParityTest {
   /** How much further from float64 than torch's own float32 run the project may be. */
   private static final double FLOAT32_MULTIPLE = 4;
   private static final double PARAM_FLOOR = 1e-5;
-  private static final double UPDATE_FLOOR = 1e-3;
+  private static final double UPDATE_FLOOR = 0.125;
   private static Path refs;
 
   @BeforeAll
@@ -102,8 +103,9 @@ class TorchTrainingParityTest {
   /**
    * Deep random-init nets are ill-conditioned enough that torch's own float32 run drifts measurably
    * from float64 in three steps, so the truth is torch in float64 and the bar is torch float32's own
-   * distance from it: the project's losses, parameters and updates may be at most
-   * {@value #FLOAT32_MULTIPLE}x as far (plus a floor for when torch float32 happens to be very close).
+   * distance from it: the project's losses and each tensor's value and update may be at most
+   * {@value #FLOAT32_MULTIPLE}x as far as torch float32's (or a floor where torch float32 happens
+   * to be very close: 1e-5 of the tensor, two ulps in the update measure).
    */
   private static void checkAgainstFloat64(String name, String architecture, List<ParamGroup> groups,
       OptimizerSpec optimizer) throws Exception {
@@ -122,18 +124,24 @@ class TorchTrainingParityTest {
         assertEquals(truth[i], losses[i], bound, name + " loss of step " + i + " (torch float32 " + torch32[i] + ")");
       }
       StateDict expected = StateDict.read(refs.resolve(name + "-final-f64.safetensors"));
-      TorchStepReplay.Distance torchDistance = TorchStepReplay.distance(name + " torch float32", initial, expected,
-          StateDict.read(refs.resolve(name + "-final-f32.safetensors")));
-      TorchStepReplay.Distance distance = TorchStepReplay.distance(name, initial, expected, model.stateDict());
-      System.out.printf("%s vs float64: parameters %.3g (torch float32 %.3g), updates %.3g in %s (torch float32 %.3g"
-          + " in %s)%n", name, distance.param(), torchDistance.param(), distance.update(), distance.updateKey(),
-          torchDistance.update(), torchDistance.updateKey());
-      double paramBound = Math.max(FLOAT32_MULTIPLE * torchDistance.param(), PARAM_FLOOR);
-      double updateBound = Math.max(FLOAT32_MULTIPLE * torchDistance.update(), UPDATE_FLOOR);
-      assertTrue(distance.param() <= paramBound, name + " " + distance.paramKey() + ": relative error "
-          + distance.param() + " > " + paramBound);
-      assertTrue(distance.update() <= updateBound, name + " " + distance.updateKey() + ": update differs by "
-          + distance.update() + " of its largest value > " + updateBound);
+      Map<String, TorchStepReplay.TensorError> torchErrors = TorchStepReplay.errors(name + " torch float32", initial,
+          expected, StateDict.read(refs.resolve(name + "-final-f32.safetensors")));
+      double[] worst = new double[4];
+      for (Map.Entry<String, TorchStepReplay.TensorError> e
+          : TorchStepReplay.errors(name, initial, expected, model.stateDict()).entrySet()) {
+        TorchStepReplay.TensorError error = e.getValue();
+        TorchStepReplay.TensorError torch = torchErrors.get(e.getKey());
+        double paramBound = Math.max(FLOAT32_MULTIPLE * torch.param(), PARAM_FLOOR);
+        double updateBound = Math.max(FLOAT32_MULTIPLE * torch.update(), UPDATE_FLOOR);
+        assertTrue(error.param() <= paramBound, name + " " + e.getKey() + ": relative error " + error.param()
+            + " > " + paramBound + " (torch float32 " + torch.param() + ")");
+        assertTrue(error.update() <= updateBound, name + " " + e.getKey() + ": update differs by " + error.update()
+            + " of its largest value > " + updateBound + " (torch float32 " + torch.update() + ")");
+        worst = new double[] {Math.max(worst[0], error.param()), Math.max(worst[1], torch.param()),
+            Math.max(worst[2], error.update()), Math.max(worst[3], torch.update())};
+      }
+      System.out.printf("%s vs float64, worst over tensors: parameters %.3g (torch float32 %.3g), updates %.3g"
+          + " (torch float32 %.3g)%n", name, worst[0], worst[1], worst[2], worst[3]);
     }
   }
 
