@@ -16,6 +16,10 @@ Cases (64x64 inputs, 4 images per batch, a different seeded batch per step):
                  convnext_tiny without stochastic depth, new 3-class head, all trainable, two groups
                  (head at 10x the backbone's lr, both with weight decay 0.05), AdamW eps 1e-3 as above.
 Saved per case: the initial state_dict (.pth), the batches and losses, and the final state_dict.
+Float64 cases (see float64_cases; 128x128 inputs, 2 images per batch, head at 10x the backbone's lr):
+  resnext50_32x4d_sgd, densenet121_sgd  SGD momentum 0.9, lr 1e-3 / 1e-4, weight decay 1e-4
+  regnet_y_400mf_adamw                   AdamW lr 1e-3 / 1e-4, weight decay 0.05, eps 1e-3
+  saved as above, but with losses_f64/losses_f32 and final-f64/final-f32 state_dicts.
 Also schedules.safetensors: learning rates of torch's schedulers per epoch / step.
 
 Usage: /usr/bin/python3 make_training_refs.py OUT_DIR
