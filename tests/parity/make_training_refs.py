@@ -23,6 +23,10 @@ Cases (64x64 inputs, 4 images per batch, a different seeded batch per step):
                  its training is chaotic (scaling the initial weights by 1 +- 1e-7 moves torch's
                  own third loss by 2.3%), so no implementation can be compared with it.
 Saved per case: the initial state_dict (.pth), the batches and losses, and the final state_dict.
+Float64 cases (see float64_cases; 128x128 inputs, 2 images per batch, head at 10x the backbone's lr):
+  resnext50_32x4d_sgd, densenet121_sgd  SGD momentum 0.9, lr 1e-3 / 1e-4, weight decay 1e-4
+  regnet_y_400mf_adamw                   AdamW lr 1e-3 / 1e-4, weight decay 0.05, eps 1e-3
+  saved as above, but with losses_f64/losses_f32 and final-f64/final-f32 state_dicts.
 Also schedules.safetensors: learning rates of torch's schedulers per epoch / step.
 
 Usage: /usr/bin/python3 make_training_refs.py OUT_DIR
@@ -105,6 +109,70 @@ def efficientnet_b0_sgd():
 CASES = {"vgg16_sgd": vgg16_sgd, "resnet18_adamw": resnet18_adamw, "resnet18_head": resnet18_head,
          "convnext_tiny_adamw": convnext_tiny_adamw, "mobilenet_v3_small_adamw": mobilenet_v3_small_adamw,
          "efficientnet_b0_sgd": efficientnet_b0_sgd}
+
+
+def resnext50_sgd():
+    model = torchvision.models.resnext50_32x4d()
+    model.fc = nn.Linear(2048, 3)
+    return model, lambda m: torch.optim.SGD(two_groups(m, m.fc, 1e-3, 1e-4, 1e-4), momentum=0.9), "bn3"
+
+
+def densenet121_sgd():
+    model = torchvision.models.densenet121()
+    model.classifier = nn.Linear(1024, 3)
+    return model, lambda m: torch.optim.SGD(two_groups(m, m.classifier, 1e-3, 1e-4, 1e-4), momentum=0.9), None
+
+
+def regnet_y_400mf_adamw():
+    model = torchvision.models.regnet_y_400mf()
+    model.fc = nn.Linear(440, 3)
+    return model, lambda m: torch.optim.AdamW(two_groups(m, m.fc, 1e-3, 1e-4, 0.05), eps=1e-3), "f.c.1"
+
+
+# deep families checked against float64 truth: name -> (factory, input size)
+FLOAT64_CASES = {"resnext50_32x4d_sgd": (resnext50_sgd, 128), "densenet121_sgd": (densenet121_sgd, 128),
+                 "regnet_y_400mf_adamw": (regnet_y_400mf_adamw, 128)}
+
+
+def float64_cases(out):
+    """Random-init deep nets in train mode are ill-conditioned: with unit-scale residual branches the
+    activations grow block by block and torch float32 and float64 of the same three steps differ by
+    up to 5% in the loss. So, as torchvision's zero_init_residual does for real training, the last
+    BatchNorm gamma of each residual branch is scaled by 0.1, inputs are 128 px (4x4 in the last
+    stage) and learning rates small. Each case still runs in float64 and float32 from the same
+    float32 initial state and batches: the test takes float64 as truth and torch float32's distance
+    from it as the yardstick."""
+    for seed, (name, (make, size)) in enumerate(FLOAT64_CASES.items()):
+        torch.manual_seed(400 + seed)
+        gen = torch.Generator().manual_seed(500 + seed)
+        model, make_optimizer, branch_end = make()
+        with torch.no_grad():
+            randomize_batchnorm(model, gen)
+            for module_name, module in model.named_modules():
+                if branch_end and module_name.endswith(branch_end):
+                    module.weight.mul_(0.1)
+        initial = {k: v.clone() for k, v in model.state_dict().items()}
+        torch.save(initial, os.path.join(out, f"{name}-initial.pth"))
+        io = {}
+        for step in range(3):
+            io[f"input{step}"] = torch.randn(2, 3, size, size, generator=gen)
+            io[f"labels{step}"] = torch.randint(0, 3, (2,), generator=gen)
+        for dtype, suffix in ((torch.float64, "f64"), (torch.float32, "f32")):
+            model.load_state_dict(initial)
+            model.to(dtype).train()
+            optimizer = make_optimizer(model)
+            losses = []
+            for step in range(3):
+                optimizer.zero_grad()
+                loss = nn.functional.cross_entropy(model(io[f"input{step}"].to(dtype)), io[f"labels{step}"])
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
+            io[f"losses_{suffix}"] = torch.tensor(losses, dtype=torch.float32)
+            save_safetensors(os.path.join(out, f"{name}-final-{suffix}.safetensors"),
+                             {k: v.float() if v.is_floating_point() else v for k, v in model.state_dict().items()})
+            print(name, suffix, losses, file=sys.stderr)
+        save_safetensors(os.path.join(out, f"{name}-io.safetensors"), io)
 
 
 def tiny_net():
@@ -213,6 +281,7 @@ def main():
         save_safetensors(os.path.join(out, f"{name}-final.safetensors"),
                          {k: v for k, v in model.state_dict().items()})
         print(name, losses, file=sys.stderr)
+    float64_cases(out)
     tiny_variants(out)
     save_safetensors(os.path.join(out, "schedules.safetensors"), schedules())
     with open(os.path.join(out, "VERSION"), "w") as f:

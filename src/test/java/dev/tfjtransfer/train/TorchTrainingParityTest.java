@@ -1,5 +1,8 @@
 package dev.tfjtransfer.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.tfjtransfer.TorchReferences;
 import dev.tfjtransfer.nn.BatchNormPolicy;
 import dev.tfjtransfer.nn.LoadMode;
@@ -14,6 +17,7 @@ import dev.tfjtransfer.zoo.ModelZoo;
 import dev.tfjtransfer.zoo.Vgg16;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +31,10 @@ class TorchTrainingParityTest {
   private static final double PARAM_TOLERANCE = 1e-4;
   /** torch's own float32 VGG16 first-layer gradients differ from float64 by 1.1% of their maximum. */
   private static final double UPDATE_TOLERANCE = 5e-2;
+  /** How much further from float64 than torch's own float32 run the project may be. */
+  private static final double FLOAT32_MULTIPLE = 4;
+  private static final double PARAM_FLOOR = 1e-5;
+  private static final double UPDATE_FLOOR = 0.125;
   private static Path refs;
 
   @BeforeAll
@@ -70,6 +78,24 @@ class TorchTrainingParityTest {
         new OptimizerSpec.Adam(0.9, 0.999, 1e-3, true), BatchNormPolicy.ALWAYS_TRAIN_MODE, null);
   }
 
+  @Test
+  void resnext50SgdMomentumTwoGroupsMatchesTorchFloat64() throws Exception {
+    checkAgainstFloat64("resnext50_32x4d_sgd", "resnext50_32x4d", headAndRest("fc", 1e-3, 1e-4, 1e-4),
+        OptimizerSpec.Sgd.withMomentum(0.9));
+  }
+
+  @Test
+  void densenet121SgdMomentumTwoGroupsMatchesTorchFloat64() throws Exception {
+    checkAgainstFloat64("densenet121_sgd", "densenet121", headAndRest("classifier", 1e-3, 1e-4, 1e-4),
+        OptimizerSpec.Sgd.withMomentum(0.9));
+  }
+
+  @Test
+  void regnetY400mfAdamWTwoGroupsMatchesTorchFloat64() throws Exception {
+    checkAgainstFloat64("regnet_y_400mf_adamw", "regnet_y_400mf", headAndRest("fc", 1e-3, 1e-4, 0.05),
+        new OptimizerSpec.Adam(0.9, 0.999, 1e-3, true));
+  }
+
   /** The head with its own learning rate, then every other weight (a group without patterns takes the rest). */
   private static List<ParamGroup> headAndRest(String head, double headLr, double restLr, double weightDecay) {
     return List.of(new ParamGroup("head", List.of(head), headLr, weightDecay),
@@ -96,6 +122,51 @@ class TorchTrainingParityTest {
   private static List<ParamGroup> featuresAndClassifier(double featuresLr, double classifierLr, double weightDecay) {
     return List.of(new ParamGroup("features", List.of("features"), featuresLr, weightDecay),
         new ParamGroup("classifier", List.of("classifier"), classifierLr, weightDecay));
+  }
+
+  /**
+   * Deep random-init nets are ill-conditioned enough that torch's own float32 run drifts measurably
+   * from float64 in three steps, so the truth is torch in float64 and the bar is torch float32's own
+   * distance from it: the project's losses and each tensor's value and update may be at most
+   * {@value #FLOAT32_MULTIPLE}x as far as torch float32's (or a floor where torch float32 happens
+   * to be very close: 1e-5 of the tensor, two ulps in the update measure).
+   */
+  private static void checkAgainstFloat64(String name, String architecture, List<ParamGroup> groups,
+      OptimizerSpec optimizer) throws Exception {
+    StateDict io = StateDict.read(refs.resolve(name + "-io.safetensors"));
+    long size = io.get("input0").shape()[2];
+    try (Model model = ModelZoo.create(architecture, HeadSpec.linear(3), size, size, SessionOptions.defaults())) {
+      StateDict initial = StateDict.read(refs.resolve(name + "-initial.pth"));
+      model.loadStateDict(initial, LoadMode.STRICT);
+      TrainingStep step = new TrainingStep(model, groups, optimizer, new OptimizerState(model),
+          CrossEntropyLoss.standard(), BatchNormPolicy.ALWAYS_TRAIN_MODE, false);
+      float[] losses = TorchStepReplay.run(step, groups, io, 3);
+      float[] truth = io.get("losses_f64").floats();
+      float[] torch32 = io.get("losses_f32").floats();
+      for (int i = 0; i < losses.length; i++) {
+        double bound = FLOAT32_MULTIPLE * Math.abs(torch32[i] - truth[i]) + 1e-5 * Math.abs(truth[i]);
+        assertEquals(truth[i], losses[i], bound, name + " loss of step " + i + " (torch float32 " + torch32[i] + ")");
+      }
+      StateDict expected = StateDict.read(refs.resolve(name + "-final-f64.safetensors"));
+      Map<String, TorchStepReplay.TensorError> torchErrors = TorchStepReplay.errors(name + " torch float32", initial,
+          expected, StateDict.read(refs.resolve(name + "-final-f32.safetensors")));
+      double[] worst = new double[4];
+      for (Map.Entry<String, TorchStepReplay.TensorError> e
+          : TorchStepReplay.errors(name, initial, expected, model.stateDict()).entrySet()) {
+        TorchStepReplay.TensorError error = e.getValue();
+        TorchStepReplay.TensorError torch = torchErrors.get(e.getKey());
+        double paramBound = Math.max(FLOAT32_MULTIPLE * torch.param(), PARAM_FLOOR);
+        double updateBound = Math.max(FLOAT32_MULTIPLE * torch.update(), UPDATE_FLOOR);
+        assertTrue(error.param() <= paramBound, name + " " + e.getKey() + ": relative error " + error.param()
+            + " > " + paramBound + " (torch float32 " + torch.param() + ")");
+        assertTrue(error.update() <= updateBound, name + " " + e.getKey() + ": update differs by " + error.update()
+            + " of its largest value > " + updateBound + " (torch float32 " + torch.update() + ")");
+        worst = new double[] {Math.max(worst[0], error.param()), Math.max(worst[1], torch.param()),
+            Math.max(worst[2], error.update()), Math.max(worst[3], torch.update())};
+      }
+      System.out.printf("%s vs float64, worst over tensors: parameters %.3g (torch float32 %.3g), updates %.3g"
+          + " (torch float32 %.3g)%n", name, worst[0], worst[1], worst[2], worst[3]);
+    }
   }
 
   private static void check(String name, Model model, List<ParamGroup> groups, OptimizerSpec optimizer,
