@@ -5,7 +5,7 @@
 # with predict on the top-1 class and its probability), and install the tar.gz elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work=target/e2e
+work="$PWD/target/e2e"
 rm -rf "$work"
 mkdir -p "$work"
 jar=target/tfj-transfer.jar
