@@ -51,7 +51,7 @@ final class DemoExport {
     savedModels = dir.resolve("savedmodels");
     version = SavedModelExporter.export(new SavedModelExporter.Spec(artifacts.architecture(), artifacts.head(),
         artifacts.weights(), artifacts.classNames(), artifacts.evalPreset()),
-        savedModels.resolve("demo"));
+        savedModels.resolve("demo")).version();
     long start = System.nanoTime();
     spark = SparkSession.builder().master("local[2]").appName("tfj-transfer tests")
         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
