@@ -40,6 +40,32 @@ tests/djl-consumer/run.sh "$work/savedmodels/demo/1" "$work/images" --expect "$w
   > "$work/djl.jsonl" 2> "$work/djl.err" || { tail -20 "$work/djl.err" >&2; exit 1; }
 grep "DJL vs predict" "$work/djl.err"
 
+# a newer family (depthwise convolutions, Hardswish, squeeze-excitation) through convert -> export -> DJL's
+# TensorFlow 2.16, against predict on the same weights
+fam="$work/mobilenet"
+mkdir -p "$fam"
+/usr/bin/python3 - "$fam/m.pth" <<'PY'
+import sys, torch, torchvision
+torch.manual_seed(0)
+model = torchvision.models.mobilenet_v3_large(num_classes=3)
+with torch.no_grad():
+    for m in model.modules():
+        if isinstance(m, torch.nn.Linear):  # torchvision's 0.01-std init makes every class tie
+            m.weight.normal_(0, 0.5); m.bias.normal_(0, 0.5)
+torch.save(model.state_dict(), sys.argv[1])
+PY
+model_args=(--arch mobilenet_v3_large --num-classes 3 --weights "$fam/m.safetensors")
+java -jar "$jar" convert --in "$fam/m.pth" --out "$fam/m.safetensors" --arch mobilenet_v3_large --num-classes 3 \
+  > /dev/null 2>> "$work/train.err"
+printf 'checkers\ndiscs\nstripes\n' > "$fam/classes.txt"
+java -jar "$jar" export "${model_args[@]}" --classes "$fam/classes.txt" --out "$fam/savedmodels/mnv3" \
+  > /dev/null 2>> "$work/train.err"
+java -jar "$jar" predict "${model_args[@]}" --images "$work/images" --top 3 --format jsonl > "$fam/predict.jsonl" \
+  2>> "$work/train.err"
+tests/djl-consumer/run.sh "$fam/savedmodels/mnv3/1" "$work/images" --expect "$fam/predict.jsonl" \
+  > "$fam/djl.jsonl" 2> "$fam/djl.err" || { tail -20 "$fam/djl.err" >&2; exit 1; }
+grep "DJL vs predict" "$fam/djl.err"
+
 # the installable archive, unpacked elsewhere: tfj --version, and a short run of its config.yaml
 dist=$(ls target/tfj-transfer-*.tar.gz | head -1)
 install=$(mktemp -d)
