@@ -30,6 +30,7 @@ Usage (from the repository root, after `mvn -q package -DskipTests`):
 Needs Debian's python3-torch, python3-torchvision and dataset-fashion-mnist (apt).
 """
 import argparse
+import concurrent.futures
 import copy
 import glob
 import json
@@ -112,7 +113,7 @@ def resnet18(classes):
 def torch_run(args):
     """One torch run (a child process of the driver): prints its JSON result."""
     import torch
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     loaders, sizes, classes = torch_loaders(args.dataset, args.workers)
     model = resnet18(len(classes))
@@ -136,7 +137,7 @@ def torch_run(args):
 def torch_pretrain(args):
     """resnet18 from torchvision's init on the pretraining split; saves its state_dict."""
     import torch
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     torch.manual_seed(1000)
     loaders, sizes, classes = torch_loaders(args.dataset, args.workers)
     model = resnet18(len(classes))
@@ -162,7 +163,7 @@ def write_initial_weights(scenario, seed, classes, pretrained, out):
 
 # ---------------------------------------------------------------- the project side
 
-def project_config(scenario, dataset, epochs, workers):
+def project_config(scenario, dataset, epochs, workers, threads):
     trainable = TRAINABLE[scenario]
     groups = [{"name": "fc", "params": ["fc"], "lr": FC_LR}]
     if trainable is None:
@@ -181,7 +182,9 @@ def project_config(scenario, dataset, epochs, workers):
             "data": {"root": dataset, "batch_size": 16, "val_batch_size": 16, "workers": workers,
                      "train_transforms": [{"random_resized_crop": {"size": 96}}, {"horizontal_flip": {"p": 0.5}}],
                      "val_transforms": [{"resize": {"size": 109}}, {"center_crop": {"size": 96}}]},
-            "freeze": freeze, "batchnorm": "train", "stages": [stage], "threads": 2}
+            "freeze": freeze, "batchnorm": "train", "stages": [stage], "threads": threads, "inter_op_threads": threads,
+            # the tutorial does not validate the untrained model; it would only cost time here
+            "validate_before_training": False}
 
 
 def project_run(jar, config_file, init, seed, out_dir):
@@ -295,13 +298,16 @@ def drive(args):
         print(f"# pretraining resnet18 on {data}/pretrain ({args.pretrain_epochs} epochs)", file=sys.stderr)
         seconds, out = timed(["/usr/bin/python3", me, "torch-pretrain", "--dataset", os.path.join(data, "pretrain"),
                               "--epochs", str(args.pretrain_epochs), "--out", pretrained, "--workers",
-                              str(args.workers)])
+                              str(args.workers), "--threads", "2"])
         print(f"# pretrained in {seconds:.0f} s, val acc per epoch {json.loads(out)['val_acc']}", file=sys.stderr)
+    # concurrent pairs: one core per side, which keeps both cores busy; wall times are then per-core figures
+    threads = 1 if args.concurrent else 2
     configs = {}
     for s in scenarios:
         configs[s] = os.path.join(work, f"config-{s}.yaml")
         with open(configs[s], "w") as f:
-            json.dump(project_config(s, os.path.join(data, dataset_of(s)), args.epochs, args.workers), f, indent=1)
+            json.dump(project_config(s, os.path.join(data, dataset_of(s)), args.epochs, args.workers, threads), f,
+                      indent=1)
     results = []
     with open(os.path.join(work, "results.jsonl"), "a") as log:
         for seed in range(args.first_seed, args.first_seed + args.seeds):
@@ -311,21 +317,31 @@ def drive(args):
                 init = os.path.join(work, f"init-{scenario}-{seed}.pth")
                 write_initial_weights(scenario, seed, classes, pretrained, init)
                 sides = ("torch", "project") if seed % 2 == 0 else ("project", "torch")
-                for side in sides:
+
+                def run_side(side, dataset=dataset, init=init, scenario=scenario, seed=seed):
                     load = loadavg()
                     if side == "torch":
                         seconds, out = timed(["/usr/bin/python3", me, "torch-run", "--dataset", dataset, "--init", init,
                                               "--scenario", scenario, "--seed", str(seed), "--epochs",
-                                              str(args.epochs), "--workers", str(args.workers)])
+                                              str(args.epochs), "--workers", str(args.workers), "--threads",
+                                              str(threads)])
                         accuracies = json.loads(out)["val_acc"]
                     else:
                         with tempfile.TemporaryDirectory(dir=work) as out_dir:
                             start = time.monotonic()
                             accuracies = project_run(jar, configs[scenario], init, seed, out_dir)
                             seconds = time.monotonic() - start
-                    row = {"side": side, "scenario": scenario, "seed": seed, "best_val_acc": max(accuracies),
-                           "last_val_acc": accuracies[-1], "val_acc": accuracies, "epochs": args.epochs,
-                           "wall_s": round(seconds, 1), "load_before": load, "init": os.path.basename(init)}
+                    return {"side": side, "scenario": scenario, "seed": seed, "best_val_acc": max(accuracies),
+                            "last_val_acc": accuracies[-1], "val_acc": accuracies, "epochs": args.epochs,
+                            "wall_s": round(seconds, 1), "load_before": load, "init": os.path.basename(init),
+                            "threads": threads, "concurrent": args.concurrent}
+
+                if args.concurrent:
+                    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+                        rows = list(pool.map(run_side, sides))
+                else:
+                    rows = [run_side(side) for side in sides]
+                for row in rows:
                     results.append(row)
                     print(json.dumps(row), flush=True)
                     log.write(json.dumps(row) + "\n")
@@ -345,6 +361,7 @@ def main():
         p.add_argument("--scenario", choices=SCENARIOS)
         p.add_argument("--seed", type=int)
         p.add_argument("--out")
+        p.add_argument("--threads", type=int, default=2)
         args = p.parse_args()
         (torch_run if args.command == "torch-run" else torch_pretrain)(args)
         return
@@ -357,6 +374,9 @@ def main():
     p.add_argument("--work", default=os.path.join(ROOT, "runs", "compare-training"))
     p.add_argument("--pretrain-epochs", type=int, default=5)
     p.add_argument("--workers", type=int, default=2, help="data loading processes / threads per side")
+    p.add_argument("--concurrent", action="store_true",
+                   help="run the two sides of a pair at the same time, one thread each (accuracy only: wall times "
+                        "are then single-core figures)")
     p.add_argument("--summarize", metavar="RESULTS_JSONL", help="only print the summary of earlier results")
     args = p.parse_args()
     if args.summarize:
