@@ -293,15 +293,15 @@ def drive(args):
     if not all(os.path.isdir(os.path.join(data, d)) for d in ("all", "transfer", "pretrain")):
         run(["/usr/bin/python3", os.path.join(ROOT, "bench", "make_fashion_mnist.py"), data])
     me = os.path.abspath(__file__)
+    # concurrent pairs: one core per side, which keeps both cores busy; wall times are then per-core figures
+    threads = 1 if args.concurrent else 2
     pretrained = os.path.join(work, "pretrained-resnet18.pth")
     if any(s != "scratch" for s in scenarios) and not os.path.exists(pretrained):
         print(f"# pretraining resnet18 on {data}/pretrain ({args.pretrain_epochs} epochs)", file=sys.stderr)
         seconds, out = timed(["/usr/bin/python3", me, "torch-pretrain", "--dataset", os.path.join(data, "pretrain"),
                               "--epochs", str(args.pretrain_epochs), "--out", pretrained, "--workers",
-                              str(args.workers), "--threads", "2"])
+                              str(args.workers), "--threads", str(threads)])
         print(f"# pretrained in {seconds:.0f} s, val acc per epoch {json.loads(out)['val_acc']}", file=sys.stderr)
-    # concurrent pairs: one core per side, which keeps both cores busy; wall times are then per-core figures
-    threads = 1 if args.concurrent else 2
     configs = {}
     for s in scenarios:
         configs[s] = os.path.join(work, f"config-{s}.yaml")
