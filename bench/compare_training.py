@@ -129,10 +129,11 @@ class ReplayedBatches:
         return len(self.batches[min(self.passes, len(self.batches) - 1)])
 
     def __iter__(self):
+        # an epoch begins at the first batch taken: torch's worker processes call iter() twice per epoch
         if self.passes == len(self.batches):
             raise RuntimeError(f"the draws dump holds {len(self.batches)} epochs; pass --epochs to train-draws")
         self.passes += 1
-        return iter(self.batches[self.passes - 1])
+        yield from self.batches[self.passes - 1]
 
 
 def replay_loader(dump, workers):
