@@ -14,18 +14,23 @@ Scenarios:
   all      the same, every layer trains
 Runs are paired: for each seed, the driver writes one initial-weights file (torchvision's init, or
 the pretrained backbone, and a new fc, from torch.manual_seed(seed)); the torch run loads it and the
-project run gets it as model.weights. Data order and augmentation come from each side's own seeded
-generator, so they differ within a pair. The sides alternate (torch first for even seeds). Each run
-is a separate process, so the wall times include Python's and the JVM's start.
+project run gets it as model.weights. With --pairing draws (the default) the pair also shares its
+data: the driver asks the project for the run's sample order and each sample's crop box and flip
+(`train-draws`, same config and seed as the project run) and the torch run replays them with
+torchvision's functional resized_crop (bilinear) and hflip, so both sides see the same images in the
+same batches and the difference left is the implementation. With --pairing init, data order and
+augmentation come from each side's own seeded generator and differ within a pair. The sides
+alternate (torch first for even seeds). Each run is a separate process, so the wall times include
+Python's and the JVM's start (not the draws dump, which runs before both).
 
-Per run, one JSON line on stdout (also appended to WORK/results.jsonl); at the end, per scenario:
+Per run, one JSON line on stdout (also appended to WORK/results.jsonl); at the end, per scenario and pairing:
 mean and sd of each side, the mean paired difference (project - torch) with its 95% t interval and
 a bootstrap interval, Welch's interval ignoring the pairing, and the mean wall time per side.
 
 Usage (from the repository root, after `mvn -q package -DskipTests`):
   /usr/bin/python3 bench/compare_training.py [--seeds 30] [--first-seed 0]
       [--scenarios scratch,frozen,layer4,all] [--epochs 3] [--data runs/fashion-mnist]
-      [--work runs/compare-training] [--pretrain-epochs 5]
+      [--work runs/compare-training] [--pretrain-epochs 5] [--pairing draws|init] [--concurrent]
   /usr/bin/python3 bench/compare_training.py --summarize runs/compare-training/results.jsonl
 Needs Debian's python3-torch, python3-torchvision and dataset-fashion-mnist (apt).
 """
@@ -33,6 +38,7 @@ import argparse
 import concurrent.futures
 import copy
 import glob
+import itertools
 import json
 import math
 import os
@@ -46,6 +52,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCENARIOS = ("scratch", "frozen", "layer4", "all")
 FC_LR, REST_LR = 1e-2, 1e-3
+CROP = 96
+MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+PAIRINGS = ("draws", "init")
 # the trainable modules besides fc; None = all of them
 TRAINABLE = {"scratch": None, "frozen": [], "layer4": ["layer4"], "all": None}
 
@@ -56,18 +65,81 @@ def dataset_of(scenario):
 
 # ---------------------------------------------------------------- the PyTorch side (tutorial loop)
 
-def torch_loaders(root, workers):
+def torch_loaders(root, workers, draws=None):
+    """The tutorial's loaders; with `draws` (a `train-draws` dump), the train loader replays the project's
+    epochs instead of shuffling and augmenting on its own."""
     import torch
     from torchvision import datasets, transforms
-    normalize = transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
-    tf = {"train": transforms.Compose([transforms.RandomResizedCrop(96), transforms.RandomHorizontalFlip(),
+    normalize = transforms.Normalize(MEAN, STD)
+    tf = {"train": transforms.Compose([transforms.RandomResizedCrop(CROP), transforms.RandomHorizontalFlip(),
                                        transforms.ToTensor(), normalize]),
-          "val": transforms.Compose([transforms.Resize(109), transforms.CenterCrop(96), transforms.ToTensor(),
+          "val": transforms.Compose([transforms.Resize(109), transforms.CenterCrop(CROP), transforms.ToTensor(),
                                      normalize])}
     sets = {x: datasets.ImageFolder(os.path.join(root, x), tf[x]) for x in ("train", "val")}
     loaders = {x: torch.utils.data.DataLoader(sets[x], batch_size=16, shuffle=(x == "train"), num_workers=workers)
                for x in ("train", "val")}
+    if draws is not None:
+        with open(draws) as f:
+            dump = json.load(f)
+        if dump["classes"] != sets["train"].classes:
+            sys.exit(f"{draws}: classes {dump['classes']} differ from torchvision's {sets['train'].classes}")
+        loaders["train"] = replay_loader(dump, workers)
     return loaders, {x: len(sets[x]) for x in sets}, sets["train"].classes
+
+
+class ReplayedSamples:
+    """A train-draws dump as a map-style dataset keyed by (epoch number in the dump, position): the
+    project's image file, label, and its crop box and flip applied with torchvision's functional ops."""
+
+    def __init__(self, dump):
+        self.epochs = [epoch["samples"] for epoch in dump["epochs"]]
+
+    def __getitem__(self, key):
+        from PIL import Image
+        from torchvision.transforms import functional
+        sample = self.epochs[key[0]][key[1]]
+        with open(sample["source"], "rb") as f:
+            image = Image.open(f).convert("RGB")
+        for draw in sample["draws"]:
+            op, params = draw["op"], draw["params"]
+            if op == "RandomResizedCrop":
+                image = functional.resized_crop(image, params["top"], params["left"], params["height"],
+                                                params["width"], [CROP, CROP],
+                                                functional.InterpolationMode.BILINEAR)
+            elif op == "RandomHorizontalFlip":
+                image = functional.hflip(image) if params else image
+            else:
+                raise ValueError(f"cannot replay a {op} draw")
+        return functional.normalize(functional.to_tensor(image), MEAN, STD), sample["label"]
+
+
+class ReplayedBatches:
+    """Batch sampler of a train-draws dump: each pass over it is the dump's next epoch, in its batches."""
+
+    def __init__(self, dump):
+        self.batches = []
+        for e, epoch in enumerate(dump["epochs"]):
+            batches = {}
+            for k, sample in enumerate(epoch["samples"]):
+                batches.setdefault(sample["batch"], []).append((e, k))
+            self.batches.append([batches[b] for b in sorted(batches)])
+        self.passes = 0
+
+    def __len__(self):
+        return len(self.batches[min(self.passes, len(self.batches) - 1)])
+
+    def __iter__(self):
+        # an epoch begins at the first batch taken: torch's worker processes call iter() twice per epoch
+        if self.passes == len(self.batches):
+            raise RuntimeError(f"the draws dump holds {len(self.batches)} epochs; pass --epochs to train-draws")
+        self.passes += 1
+        yield from self.batches[self.passes - 1]
+
+
+def replay_loader(dump, workers):
+    import torch
+    return torch.utils.data.DataLoader(ReplayedSamples(dump), batch_sampler=ReplayedBatches(dump),
+                                       num_workers=workers)
 
 
 def train_model(model, loaders, sizes, optimizer, scheduler, epochs):
@@ -115,7 +187,7 @@ def torch_run(args):
     import torch
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    loaders, sizes, classes = torch_loaders(args.dataset, args.workers)
+    loaders, sizes, classes = torch_loaders(args.dataset, args.workers, args.draws)
     model = resnet18(len(classes))
     model.load_state_dict(torch.load(args.init))
     trainable = TRAINABLE[args.scenario]
@@ -189,13 +261,28 @@ def project_config(scenario, dataset, epochs, workers, threads):
 
 def project_run(jar, config_file, init, seed, out_dir):
     run(["java", "-jar", jar, "train", "--config", config_file, "--set", f"model.weights={init}", "--set",
-         f"seed={seed}", "--set", f"output_dir={out_dir}"])
+         seed_override(seed), "--set", f"output_dir={out_dir}"])
     (run_dir,) = glob.glob(os.path.join(out_dir, "run-*"))
     with open(os.path.join(run_dir, "metrics.csv")) as f:
         header = f.readline().strip().split(",")
         rows = [dict(zip(header, line.strip().split(","))) for line in f]
     # epoch 0 is the project's validation of the untrained head, which the tutorial does not have
     return [float(r["acc"]) for r in rows if r["phase"] == "val" and int(r["epoch"]) > 0]
+
+
+def seed_override(seed):
+    """The one --set that makes a project run's seed: `seed` drives data order and augmentation too (the
+    configs set no data.seed), for the run and for its train-draws dump alike."""
+    return f"seed={seed}"
+
+
+def write_draws(jar, config_file, seed, epochs, out):
+    """The project's sample order and crop/flip draws for `epochs` epochs of this config and seed."""
+    dump = run(["java", "-jar", jar, "train-draws", "--config", config_file, "--set", seed_override(seed),
+                "--epochs", str(epochs)])
+    with open(out + ".tmp", "w") as f:
+        f.write(dump)
+    os.replace(out + ".tmp", out)
 
 
 # ---------------------------------------------------------------- statistics
@@ -222,14 +309,15 @@ def bootstrap(values_a, values_b=None, draws=10000):
 
 def summarize(results):
     lines = []
-    for scenario in SCENARIOS:
-        rows = [r for r in results if r["scenario"] == scenario]
+    for scenario, pairing in itertools.product(SCENARIOS, PAIRINGS):
+        # results from before --pairing existed shared only the initial weights
+        rows = [r for r in results if r["scenario"] == scenario and r.get("pairing", "init") == pairing]
         if not rows:
             continue
         by_side = {s: {r["seed"]: r for r in rows if r["side"] == s} for s in ("torch", "project")}
         torch_acc = [r["best_val_acc"] for r in by_side["torch"].values()]
         ours_acc = [r["best_val_acc"] for r in by_side["project"].values()]
-        lines.append(f"{scenario}: best val acc over the epochs")
+        lines.append(f"{scenario}, pairing {pairing}: best val acc over the epochs")
         for side, acc in (("torch", torch_acc), ("project", ours_acc)):
             wall = statistics.fmean(r["wall_s"] for r in by_side[side].values())
             sd = statistics.stdev(acc) if len(acc) > 1 else float("nan")
@@ -316,15 +404,19 @@ def drive(args):
                 classes = len(os.listdir(os.path.join(dataset, "train")))
                 init = os.path.join(work, f"init-{scenario}-{seed}.pth")
                 write_initial_weights(scenario, seed, classes, pretrained, init)
+                draws = None
+                if args.pairing == "draws":
+                    draws = os.path.join(work, f"draws-{scenario}-{seed}.json")
+                    write_draws(jar, configs[scenario], seed, args.epochs, draws)
                 sides = ("torch", "project") if seed % 2 == 0 else ("project", "torch")
 
-                def run_side(side, dataset=dataset, init=init, scenario=scenario, seed=seed):
+                def run_side(side, dataset=dataset, init=init, scenario=scenario, seed=seed, draws=draws):
                     load = loadavg()
                     if side == "torch":
                         seconds, out = timed(["/usr/bin/python3", me, "torch-run", "--dataset", dataset, "--init", init,
                                               "--scenario", scenario, "--seed", str(seed), "--epochs",
                                               str(args.epochs), "--workers", str(args.workers), "--threads",
-                                              str(threads)])
+                                              str(threads)] + (["--draws", draws] if draws else []))
                         accuracies = json.loads(out)["val_acc"]
                     else:
                         with tempfile.TemporaryDirectory(dir=work) as out_dir:
@@ -334,7 +426,7 @@ def drive(args):
                     return {"side": side, "scenario": scenario, "seed": seed, "best_val_acc": max(accuracies),
                             "last_val_acc": accuracies[-1], "val_acc": accuracies, "epochs": args.epochs,
                             "wall_s": round(seconds, 1), "load_before": load, "init": os.path.basename(init),
-                            "threads": threads, "concurrent": args.concurrent}
+                            "threads": threads, "concurrent": args.concurrent, "pairing": args.pairing}
 
                 if args.concurrent:
                     with concurrent.futures.ThreadPoolExecutor(2) as pool:
@@ -347,6 +439,8 @@ def drive(args):
                     log.write(json.dumps(row) + "\n")
                     log.flush()
                 os.remove(init)
+                if draws:
+                    os.remove(draws)
     print(summarize(results))
 
 
@@ -362,6 +456,7 @@ def main():
         p.add_argument("--seed", type=int)
         p.add_argument("--out")
         p.add_argument("--threads", type=int, default=2)
+        p.add_argument("--draws", help="a train-draws dump: replay the project's sample order, crops and flips")
         args = p.parse_args()
         (torch_run if args.command == "torch-run" else torch_pretrain)(args)
         return
@@ -377,6 +472,9 @@ def main():
     p.add_argument("--concurrent", action="store_true",
                    help="run the two sides of a pair at the same time, one thread each (accuracy only: wall times "
                         "are then single-core figures)")
+    p.add_argument("--pairing", choices=PAIRINGS, default="draws",
+                   help="draws (default): both sides start from the same weights and the torch side replays the "
+                        "project's sample order, crops and flips; init: only the initial weights are shared")
     p.add_argument("--summarize", metavar="RESULTS_JSONL", help="only print the summary of earlier results")
     args = p.parse_args()
     if args.summarize:

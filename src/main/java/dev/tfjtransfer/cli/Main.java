@@ -10,10 +10,10 @@ import picocli.CommandLine.Command;
     description = "Transfer learning of ImageNet CNNs on the JVM with TensorFlow Java.",
     subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, LrFindCommand.class,
         ConvertCommand.class, SummaryCommand.class, ModelsCommand.class, DemoDataCommand.class, ExportCommand.class,
-        BenchCommand.class, BenchDataCommand.class})
+        BenchCommand.class, BenchDataCommand.class, TrainDrawsCommand.class})
 public final class Main implements Runnable {
   /** Commands that never load TensorFlow, so its log lines need no warm-up. */
-  private static final Set<String> WITHOUT_TENSORFLOW = Set.of("demo-data", "bench-data");
+  private static final Set<String> WITHOUT_TENSORFLOW = Set.of("demo-data", "bench-data", "train-draws");
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

@@ -3,9 +3,11 @@ package dev.tfjtransfer.data;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -87,9 +89,9 @@ public final class DataLoader implements AutoCloseable {
   }
 
   /** The sample indices of each batch of epoch {@code epoch}, in the order {@link #epoch} yields them. */
-  public java.util.List<int[]> batchIndices(int epoch) {
+  public List<int[]> batchIndices(int epoch) {
     int[] order = order(epoch);
-    java.util.List<int[]> batches = new java.util.ArrayList<>();
+    List<int[]> batches = new ArrayList<>();
     for (int b = 0; b < batchesPerEpoch(); b++) {
       int from = b * batchSize;
       batches.add(Arrays.copyOfRange(order, from, Math.min(order.length, from + batchSize)));
@@ -136,8 +138,7 @@ public final class DataLoader implements AutoCloseable {
   }
 
   /**
-   * @param firstPosition where the batch starts in the epoch's order: with a sampler the same
-   *     sample can be drawn twice, and each draw gets its own augmentation
+   * @param firstPosition where the batch starts in the epoch's order ({@link #sampleRandom})
    */
   private Batch assemble(int epoch, int[] indices, int firstPosition) {
     int per = pipeline.floatsPerImage();
@@ -147,20 +148,11 @@ public final class DataLoader implements AutoCloseable {
     int n = 0;
     for (int k = 0; k < indices.length; k++) {
       int index = indices[k];
-      RgbImage image;
-      try {
-        image = dataset.image(index);
-      } catch (IOException e) {
-        if (badImages == BadImagePolicy.FAIL) {
-          throw new UncheckedIOException(e);
-        }
-        if (skipped.add(index)) { // one warning per file, not one per epoch
-          LOG.log(System.Logger.Level.WARNING, "skipping unreadable image: " + e.getMessage());
-        }
+      RgbImage image = readOrSkip(index);
+      if (image == null) {
         continue;
       }
-      long key = sampler == null ? index : (long) (firstPosition + k) * dataset.size() + index;
-      pipeline.apply(image, new SplittableRandom(mix(seed, epoch, key)), images, n * per);
+      pipeline.apply(image, sampleRandom(epoch, firstPosition + k, index), images, n * per);
       labels[n] = dataset.label(index);
       kept[n] = index;
       n++;
@@ -169,6 +161,67 @@ public final class DataLoader implements AutoCloseable {
       return new Batch(images, labels, kept, pipeline.size());
     }
     return new Batch(images, Arrays.copyOf(labels, n), Arrays.copyOf(kept, n), pipeline.size());
+  }
+
+  /** Sample {@code index} decoded, or null when it is unreadable and the policy skips it. */
+  private RgbImage readOrSkip(int index) {
+    try {
+      return dataset.image(index);
+    } catch (IOException e) {
+      if (badImages == BadImagePolicy.FAIL) {
+        throw new UncheckedIOException(e);
+      }
+      if (skipped.add(index)) { // one warning per file, not one per epoch
+        LOG.log(System.Logger.Level.WARNING, "skipping unreadable image: " + e.getMessage());
+      }
+      return null;
+    }
+  }
+
+  /**
+   * The random source of the sample at {@code position} of epoch {@code epoch}'s order. With a
+   * sampler the same sample can be drawn twice, and each draw gets its own augmentation.
+   */
+  private SplittableRandom sampleRandom(int epoch, int position, int index) {
+    long key = sampler == null ? index : (long) position * dataset.size() + index;
+    return new SplittableRandom(mix(seed, epoch, key));
+  }
+
+  /**
+   * One sample of an epoch as {@link #epoch} yields it: its batch (0-based), dataset index, label,
+   * where it comes from ({@link Dataset#describe}, the file of an {@link ImageFolder}) and the
+   * draws of the pipeline's random steps.
+   */
+  public record SampleDraws(int batch, int index, int label, String source, List<Pipeline.Draw> draws) {}
+
+  /**
+   * Epoch {@code epoch}'s samples in the order its batches hold them, each with the augmentation
+   * draws it gets there, computed by the same code as the batches (so another framework can replay
+   * the epoch exactly). Unreadable images are left out as the batches leave them out. Needs a
+   * pipeline whose every draw is reported ({@link Pipeline#reportsEveryDraw}).
+   */
+  public List<SampleDraws> draws(int epoch) {
+    if (!pipeline.reportsEveryDraw()) {
+      throw new IllegalArgumentException("the pipeline has random steps whose draws cannot be reported (only "
+          + "RandomOp image steps can; no tensor steps such as random_erasing): " + pipeline.steps());
+    }
+    List<SampleDraws> samples = new ArrayList<>();
+    List<int[]> batches = batchIndices(epoch);
+    for (int b = 0; b < batches.size(); b++) {
+      int[] indices = batches.get(b);
+      for (int k = 0; k < indices.length; k++) {
+        int index = indices[k];
+        RgbImage image = readOrSkip(index);
+        if (image == null) {
+          continue;
+        }
+        List<Pipeline.Draw> draws = new ArrayList<>();
+        pipeline.transform(image, sampleRandom(epoch, b * batchSize + k, index), draws::add);
+        samples.add(new SampleDraws(b, index, dataset.label(index), dataset.describe(index),
+            List.copyOf(draws)));
+      }
+    }
+    return samples;
   }
 
   private static long mix(long seed, int epoch, long index) {

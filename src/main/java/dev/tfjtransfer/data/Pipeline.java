@@ -3,6 +3,7 @@ package dev.tfjtransfer.data;
 import dev.tfjtransfer.zoo.EvalPreset;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
  * A composed image pipeline ({@code transforms.Compose}): image steps, then ToTensor and
@@ -52,11 +53,45 @@ public record Pipeline(List<ImageTransform> steps, Normalization normalization, 
 
   /** The image steps alone: what ToTensor receives. */
   public RgbImage transform(RgbImage image, SplittableRandom random) {
+    return transform(image, random, draw -> {});
+  }
+
+  /**
+   * The parameters a random step drew for one image, e.g. a {@link Transforms.RandomResizedCrop.Box}:
+   * applying {@code op.applyWith} with them in step order reproduces the pipeline's output.
+   *
+   * @param step the step's position in {@link #steps}
+   * @param op torchvision's class name of the step, e.g. {@code RandomHorizontalFlip}
+   */
+  public record Draw(int step, String op, Object params) {}
+
+  /**
+   * {@link #transform}, reporting each random step's draw to {@code onDraw}: the one code path for
+   * training batches and for replaying their augmentation elsewhere, so the two cannot differ. A
+   * random step whose draw is not exposed (not a {@link RandomOp}) is an error when reporting.
+   */
+  public RgbImage transform(RgbImage image, SplittableRandom random, Consumer<Draw> onDraw) {
     RgbImage out = image;
-    for (ImageTransform step : steps) {
-      out = step.apply(out, random);
+    for (int i = 0; i < steps.size(); i++) {
+      ImageTransform step = steps.get(i);
+      out = step instanceof RandomOp<?> op ? applyReporting(op, i, out, random, onDraw) : step.apply(out, random);
     }
     return out;
+  }
+
+  private static <P> RgbImage applyReporting(RandomOp<P> op, int step, RgbImage image, SplittableRandom random,
+      Consumer<Draw> onDraw) {
+    P params = op.draw(image, random);
+    onDraw.accept(new Draw(step, op.getClass().getSimpleName(), params));
+    return op.applyWith(image, params);
+  }
+
+  /**
+   * Whether {@link #transform} reports every random draw: all random image steps are
+   * {@link RandomOp}s and there are no tensor steps (RandomErasing draws after ToTensor).
+   */
+  public boolean reportsEveryDraw() {
+    return tensorSteps.isEmpty() && steps.stream().allMatch(s -> !s.isRandom() || s instanceof RandomOp<?>);
   }
 
   /** ToTensor, Normalize and the tensor steps of a {@code size x size} image, at {@code dest[offset]}. */

@@ -68,10 +68,26 @@ public final class Transforms {
 
   /** {@code RandomHorizontalFlip(p)}. */
   public static ImageTransform randomHorizontalFlip(double p) {
-    if (!(p >= 0 && p <= 1)) {
-      throw new IllegalArgumentException("p must be in [0, 1]; received: p=" + p);
+    return new RandomHorizontalFlip(p);
+  }
+
+  /** {@link #randomHorizontalFlip}: the draw is whether to flip. */
+  public record RandomHorizontalFlip(double p) implements RandomOp<Boolean> {
+    public RandomHorizontalFlip {
+      if (!(p >= 0 && p <= 1)) {
+        throw new IllegalArgumentException("p must be in [0, 1]; received: p=" + p);
+      }
     }
-    return ImageTransform.random((image, random) -> random.nextDouble() < p ? flipHorizontal(image) : image);
+
+    @Override
+    public Boolean draw(RgbImage image, java.util.SplittableRandom random) {
+      return random.nextDouble() < p;
+    }
+
+    @Override
+    public RgbImage applyWith(RgbImage image, Boolean flip) {
+      return flip ? flipHorizontal(image) : image;
+    }
   }
 
   /**
@@ -81,16 +97,37 @@ public final class Transforms {
    */
   public static ImageTransform randomResizedCrop(int size, double minScale, double maxScale, double minRatio,
       double maxRatio) {
-    requirePositive("size", size);
-    if (!(minScale > 0 && minScale <= maxScale && maxScale <= 1 && minRatio > 0 && minRatio <= maxRatio)) {
-      throw new IllegalArgumentException("need 0 < scale_min <= scale_max <= 1 and 0 < ratio_min <= ratio_max;"
+    return new RandomResizedCrop(size, minScale, maxScale, minRatio, maxRatio);
+  }
+
+  /**
+   * {@link #randomResizedCrop}: the draw is the crop box, which torchvision's
+   * {@code resized_crop(img, top, left, height, width, size)} replays.
+   */
+  public record RandomResizedCrop(int size, double minScale, double maxScale, double minRatio, double maxRatio)
+      implements RandomOp<RandomResizedCrop.Box> {
+    /** The crop in torchvision's {@code get_params} order (i, j, h, w). */
+    public record Box(int top, int left, int height, int width) {}
+
+    public RandomResizedCrop {
+      requirePositive("size", size);
+      if (!(minScale > 0 && minScale <= maxScale && maxScale <= 1 && minRatio > 0 && minRatio <= maxRatio)) {
+        throw new IllegalArgumentException("need 0 < scale_min <= scale_max <= 1 and 0 < ratio_min <= ratio_max;"
           + " received: scale=(" + minScale + ", " + maxScale + "), ratio=(" + minRatio + ", " + maxRatio + ")");
+      }
     }
-    return ImageTransform.random((image, random) -> {
+
+    @Override
+    public Box draw(RgbImage image, java.util.SplittableRandom random) {
       int[] box = randomCropBox(image.width(), image.height(), minScale, maxScale, minRatio, maxRatio, random);
-      return PilResample.resize(crop(image, box[0], box[1], box[2], box[3]), size, size,
+      return new Box(box[1], box[0], box[3], box[2]);
+    }
+
+    @Override
+    public RgbImage applyWith(RgbImage image, Box box) {
+      return PilResample.resize(crop(image, box.left(), box.top(), box.width(), box.height()), size, size,
           Interpolation.BILINEAR);
-    });
+    }
   }
 
   public static ImageTransform randomResizedCrop(int size) {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -78,5 +80,67 @@ class DataLoaderTest {
     List<Batch> dropped = epoch(2, 42, 1, true);
     assertEquals(4, dropped.size());
     dropped.forEach(b -> assertEquals(5, b.size()));
+  }
+
+  /**
+   * Replays {@code samples} by hand: each image through the pipeline's steps with the reported draws
+   * (every step of this pipeline is random), then ToTensor and Normalize.
+   */
+  @SuppressWarnings("unchecked")
+  private static float[] replay(Pipeline pipeline, List<DataLoader.SampleDraws> samples) throws IOException {
+    float[] out = new float[samples.size() * pipeline.floatsPerImage()];
+    for (int k = 0; k < samples.size(); k++) {
+      RgbImage image = SYNTHETIC.image(samples.get(k).index());
+      List<Pipeline.Draw> draws = samples.get(k).draws();
+      assertEquals(pipeline.steps().size(), draws.size(), "one draw per random step");
+      for (Pipeline.Draw draw : draws) {
+        RandomOp<Object> op = (RandomOp<Object>) pipeline.steps().get(draw.step());
+        assertEquals(op.getClass().getSimpleName(), draw.op());
+        image = op.applyWith(image, draw.params());
+      }
+      pipeline.normalization().write(image, out, k * pipeline.floatsPerImage());
+    }
+    return out;
+  }
+
+  @Test
+  void reportedDrawsReproduceEveryBatchAlsoWithASamplerThatRepeatsSamples() throws IOException {
+    Pipeline augment = new Pipeline(List.of(Transforms.randomResizedCrop(16), Transforms.randomHorizontalFlip(0.5)),
+        Normalization.IMAGENET, 16);
+    double[] weights = new double[SYNTHETIC.size()];
+    Arrays.fill(weights, 1.0);
+    weights[3] = 40; // sample 3 comes up several times per epoch, each time with its own crop
+    for (WeightedRandomSampler sampler : new WeightedRandomSampler[] {null, new WeightedRandomSampler(weights, 19)}) {
+      DataLoader.Builder builder = DataLoader.builder(SYNTHETIC, augment).optBatchSize(5).optShuffle(true)
+          .optDropLast(true).optWorkers(2).optSeed(11);
+      try (DataLoader loader = (sampler == null ? builder : builder.optSampler(sampler)).build()) {
+        for (int epoch : new int[] {1, 2}) {
+          List<DataLoader.SampleDraws> draws = loader.draws(epoch);
+          List<Batch> batches = new ArrayList<>();
+          try (DataLoader.Epoch it = loader.epoch(epoch)) {
+            it.forEachRemaining(batches::add);
+          }
+          assertEquals(batches.stream().mapToInt(Batch::size).sum(), draws.size(), "drop_last honoured");
+          for (int b = 0; b < batches.size(); b++) {
+            int batch = b;
+            List<DataLoader.SampleDraws> inBatch = draws.stream().filter(d -> d.batch() == batch).toList();
+            assertArrayEquals(batches.get(b).indices(), inBatch.stream().mapToInt(DataLoader.SampleDraws::index)
+                .toArray(), "epoch " + epoch + " batch " + b);
+            assertArrayEquals(batches.get(b).images(), replay(augment, inBatch), 0f, "epoch " + epoch + " batch " + b);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void drawsRefuseAPipelineWhoseDrawsAreNotAllReported() {
+    Pipeline erasing = new Pipeline(List.of(Transforms.randomResizedCrop(16)), Normalization.IMAGENET, 16,
+        List.of(Transforms.randomErasing(0.5)));
+    try (DataLoader loader = DataLoader.builder(SYNTHETIC, erasing).build()) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> loader.draws(1));
+      assertTrue(e.getMessage().contains("random_erasing"), e.getMessage());
+    }
   }
 }
