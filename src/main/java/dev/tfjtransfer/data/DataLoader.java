@@ -102,12 +102,21 @@ public final class DataLoader implements AutoCloseable {
    * bad-image policy: for anything else that shows images, such as a grid of predictions.
    */
   public Batch load(int[] indices) {
-    return assemble(0, indices, 0);
+    return assemble(0, indices, 0, TestTimeAugmentation.NONE);
   }
 
   /** The batches of epoch {@code epoch} (0-based); close the iterator to cancel prefetching. */
   public Epoch epoch(int epoch) {
-    return new Epoch(epoch);
+    return new Epoch(epoch, TestTimeAugmentation.NONE);
+  }
+
+  /**
+   * The batches of epoch {@code epoch} with each sample as its {@code tta.views()} test-time views,
+   * consecutive in the batch ({@link Batch#views()}); the pipeline must be deterministic.
+   */
+  public Epoch epoch(int epoch, TestTimeAugmentation tta) {
+    tta.checkApplicableTo(pipeline);
+    return new Epoch(epoch, tta);
   }
 
   @Override
@@ -139,8 +148,8 @@ public final class DataLoader implements AutoCloseable {
    * @param firstPosition where the batch starts in the epoch's order: with a sampler the same
    *     sample can be drawn twice, and each draw gets its own augmentation
    */
-  private Batch assemble(int epoch, int[] indices, int firstPosition) {
-    int per = pipeline.floatsPerImage();
+  private Batch assemble(int epoch, int[] indices, int firstPosition, TestTimeAugmentation tta) {
+    int per = pipeline.floatsPerImage() * tta.views();
     float[] images = new float[indices.length * per];
     int[] labels = new int[indices.length];
     int[] kept = new int[indices.length];
@@ -159,16 +168,20 @@ public final class DataLoader implements AutoCloseable {
         }
         continue;
       }
-      long key = sampler == null ? index : (long) (firstPosition + k) * dataset.size() + index;
-      pipeline.apply(image, new SplittableRandom(mix(seed, epoch, key)), images, n * per);
+      if (tta == TestTimeAugmentation.NONE) {
+        long key = sampler == null ? index : (long) (firstPosition + k) * dataset.size() + index;
+        pipeline.apply(image, new SplittableRandom(mix(seed, epoch, key)), images, n * per);
+      } else {
+        tta.write(image, pipeline, images, n * per);
+      }
       labels[n] = dataset.label(index);
       kept[n] = index;
       n++;
     }
     if (n == indices.length) {
-      return new Batch(images, labels, kept, pipeline.size());
+      return new Batch(images, labels, kept, pipeline.size(), tta.views());
     }
-    return new Batch(images, Arrays.copyOf(labels, n), Arrays.copyOf(kept, n), pipeline.size());
+    return new Batch(images, Arrays.copyOf(labels, n), Arrays.copyOf(kept, n), pipeline.size(), tta.views());
   }
 
   private static long mix(long seed, int epoch, long index) {
@@ -182,6 +195,7 @@ public final class DataLoader implements AutoCloseable {
    */
   public final class Epoch implements Iterator<Batch>, AutoCloseable {
     private final int epoch;
+    private final TestTimeAugmentation tta;
     private final int[] order;
     private final int batches;
     private final Deque<Future<Batch>> inFlight = new ArrayDeque<>();
@@ -191,8 +205,9 @@ public final class DataLoader implements AutoCloseable {
     /** The next batch with at least one image, read ahead by {@link #hasNext}. */
     private Batch ahead;
 
-    private Epoch(int epoch) {
+    private Epoch(int epoch, TestTimeAugmentation tta) {
       this.epoch = epoch;
+      this.tta = tta;
       this.order = order(epoch);
       this.batches = batchesPerEpoch();
       if (workers != null) {
@@ -210,7 +225,7 @@ public final class DataLoader implements AutoCloseable {
     private void submit() {
       int batch = submitted++;
       int[] indices = indicesOf(batch);
-      inFlight.add(workers.submit(() -> assemble(epoch, indices, batch * batchSize)));
+      inFlight.add(workers.submit(() -> assemble(epoch, indices, batch * batchSize, tta)));
     }
 
     @Override
@@ -242,7 +257,7 @@ public final class DataLoader implements AutoCloseable {
     private Batch nextAssembled() {
       assembled++;
       if (workers == null) {
-        return assemble(epoch, indicesOf(assembled - 1), (assembled - 1) * batchSize);
+        return assemble(epoch, indicesOf(assembled - 1), (assembled - 1) * batchSize, tta);
       }
       Future<Batch> head = inFlight.poll();
       if (submitted < batches) {
