@@ -276,6 +276,10 @@ public final class TrainingRun {
       throw new IllegalArgumentException("tta.mode " + config.tta().mode() + ": data.format features holds no images"
           + " to augment; use tta.mode none");
     }
+    if (config.stages().stream().anyMatch(RunConfig.StageConfig::cacheFeatures)) {
+      throw new IllegalArgumentException("tta.mode " + config.tta().mode() + ": stages[].cache_features validates on"
+          + " cached features, which hold no images to augment; use tta.mode none");
+    }
     try {
       tta.checkApplicableTo(data.val().pipeline());
     } catch (IllegalArgumentException e) {
