@@ -547,21 +547,20 @@ public final class Trainer {
             correct += scores.correct();
             ttaLossSum += scores.ttaLoss();
             ttaCorrect += scores.ttaCorrect();
-            images += feed.size();
-            continue;
-          }
-          try (Result r = model.session().runner().feed(target, feed.input()).feed(evalLabels, feed.labels())
-              .fetch(evalLoss).fetch(evalCorrect).fetch(model.logits()).run()) {
-            lossSum += ((TFloat32) r.get(0)).getFloat() * feed.size();
-            correct += ((TInt32) r.get(1)).getInt();
-            TFloat32 logits = (TFloat32) r.get(2);
-            for (int i = 0; i < feed.size(); i++) {
-              predictions.add(argmax(logits, i));
-              labels.add(feed.labelValues()[i]);
+          } else {
+            try (Result r = model.session().runner().feed(target, feed.input()).feed(evalLabels, feed.labels())
+                .fetch(evalLoss).fetch(evalCorrect).fetch(model.logits()).run()) {
+              lossSum += ((TFloat32) r.get(0)).getFloat() * feed.size();
+              correct += ((TInt32) r.get(1)).getInt();
+              TFloat32 logits = (TFloat32) r.get(2);
+              for (int i = 0; i < feed.size(); i++) {
+                predictions.add(argmax(logits, i));
+                labels.add(feed.labelValues()[i]);
+              }
+              float[] rows = new float[(int) logits.shape().size()];
+              logits.asRawTensor().data().asFloats().read(rows);
+              batchLogits.add(rows);
             }
-            float[] rows = new float[(int) logits.shape().size()];
-            logits.asRawTensor().data().asFloats().read(rows);
-            batchLogits.add(rows);
           }
           images += feed.size();
         }
