@@ -54,13 +54,15 @@ class TtaParityTest {
     SplittableRandom random = new SplittableRandom(5);
     for (String split : List.of("train", "val")) {
       for (String c : CLASSES) {
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 4; i++) {
           // non-square, odd sizes: the corner crops of FiveCrop differ from the centre one
-          writePng(dir.resolve("data").resolve(split).resolve(c).resolve(i + ".png"), 38 + 7 * i, 51 - 4 * i, random);
+          writePng(dir.resolve("data").resolve(split).resolve(c).resolve(i + ".png"), 38 + 3 * i, 51 - 2 * i,
+              CLASSES.indexOf(c), random);
         }
       }
     }
-    RunConfig config = ConfigLoader.parse(config(dir.resolve("runs"), "{mode: ten_crop}", false), "test", List.of());
+    RunConfig config = ConfigLoader.parse(config(dir.resolve("data"), dir.resolve("runs"), "{mode: ten_crop}", 1),
+        "test", List.of());
     run = TrainingRun.start(config, new PrintStream(new ByteArrayOutputStream()), false).runDir();
     List<String> lines = TorchReferences.run("tta_reference.py", "resnet18", "3",
         run.resolve(Checkpoints.BEST).toString(), dir.resolve("data/val").toString(), "40", "32",
@@ -96,7 +98,7 @@ class TtaParityTest {
       System.setOut(saved);
     }
     String console = out.toString();
-    assertTrue(console.contains(String.format(java.util.Locale.ROOT, "with five_crop TTA (5 views): 6 images:"
+    assertTrue(console.contains(String.format(java.util.Locale.ROOT, "with five_crop TTA (5 views): 12 images:"
         + " top-1 %.4f", torch.at("/five_crop/accuracy").asDouble())), console);
     Path evalDir = run.resolve(RunEvaluation.VAL_DIR);
     JsonNode summary = new ObjectMapper().readTree(evalDir.resolve(EvaluationWriter.SUMMARY_JSON).toFile());
@@ -131,43 +133,69 @@ class TtaParityTest {
         + largest);
   }
 
+  /**
+   * Classes told apart by which half is bright: flip TTA averages each image with its mirror, a
+   * picture of the other class, so the TTA accuracy ranks the epochs unlike the plain one.
+   */
   @Test
-  void selectBestOnTtaTracksTheTtaAccuracy() throws Exception {
-    RunConfig config = ConfigLoader.parse(config(dir.resolve("runs-select"), "{mode: flip, select_best: true}", true),
-        "test", List.of());
-    TrainingRun.Outcome outcome = TrainingRun.start(config, new PrintStream(new ByteArrayOutputStream()), false);
-    List<String> csv = Files.readAllLines(outcome.runDir().resolve("metrics.csv"));
-    List<String> header = Arrays.asList(csv.get(0).split(",", -1));
-    double best = -1;
-    int bestEpoch = -1;
-    for (String line : csv.subList(1, csv.size())) {
-      String[] cells = line.split(",", -1);
-      if (cells[2].equals("val") && Double.parseDouble(cells[header.indexOf("tta_acc")]) > best) {
-        best = Double.parseDouble(cells[header.indexOf("tta_acc")]);
-        bestEpoch = Integer.parseInt(cells[0]);
+  void selectBestFollowsTheTtaAccuracyWhenAskedTo() throws Exception {
+    SplittableRandom random = new SplittableRandom(9);
+    Path mirrored = dir.resolve("mirrored");
+    for (String split : List.of("train", "val")) {
+      for (int c = 0; c < 2; c++) {
+        for (int i = 0; i < 4; i++) {
+          writeHalfBright(mirrored.resolve(split).resolve(c == 0 ? "left" : "right").resolve(i + ".png"), c == 0,
+              random);
+        }
       }
     }
-    StateDict weights = StateDict.read(outcome.runDir().resolve(Checkpoints.BEST));
-    assertEquals(String.valueOf(bestEpoch), weights.metadata().get("epoch"));
-    assertEquals(best, Double.parseDouble(weights.metadata().get("val_tta_accuracy")), 1e-6);
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    RunConfig config = ConfigLoader.parse(config(mirrored, dir.resolve("runs-select"),
+        "{mode: flip, select_best: true}", 4), "test", List.of());
+    Path selected = TrainingRun.start(config, new PrintStream(console, true), false).runDir();
+    List<String> csv = Files.readAllLines(selected.resolve("metrics.csv"));
+    int ttaBest = bestEpoch(csv, "tta_acc");
+    assertTrue(ttaBest != bestEpoch(csv, "acc"), "the fixture must rank epochs differently by TTA:\n" + csv);
+    StateDict weights = StateDict.read(selected.resolve(Checkpoints.BEST));
+    assertEquals(String.valueOf(ttaBest), weights.metadata().get("epoch"));
+    String printed = console.toString();
+    assertTrue(printed.contains("best val tta acc ") && printed.contains(" at epoch " + ttaBest + ";"), printed);
+    assertTrue(printed.lines().filter(l -> l.matches("epoch \\d+/\\d+ val .*"))
+        .allMatch(l -> l.contains("| tta loss ")), printed);
+  }
+
+  /** The first epoch with the highest validation figure in {@code column}. */
+  private static int bestEpoch(List<String> csv, String column) {
+    int index = Arrays.asList(csv.get(0).split(",", -1)).indexOf(column);
+    double best = -1;
+    int epoch = -1;
+    for (String line : csv.subList(1, csv.size())) {
+      String[] cells = line.split(",", -1);
+      if (cells[2].equals("val") && Double.parseDouble(cells[index]) > best) {
+        best = Double.parseDouble(cells[index]);
+        epoch = Integer.parseInt(cells[0]);
+      }
+    }
+    return epoch;
   }
 
   @Test
   void badTtaSettingsAreOneLineErrorsNamingTheKey() {
-    String unknownMode = assertThrows(Exception.class, () -> ConfigLoader.parse(config(dir.resolve("x"),
-        "{mode: six_crop}", false), "test", List.of())).getMessage();
+    String unknownMode = assertThrows(Exception.class, () -> ConfigLoader.parse(config(dir.resolve("data"),
+        dir.resolve("x"), "{mode: six_crop}", 1), "test", List.of())).getMessage();
     assertTrue(unknownMode.contains("tta.mode must be one of none, flip, five_crop, ten_crop"), unknownMode);
-    String typo = assertThrows(Exception.class, () -> ConfigLoader.parse(config(dir.resolve("x"), "{mod: flip}",
-        false), "test", List.of())).getMessage();
+    String typo = assertThrows(Exception.class, () -> ConfigLoader.parse(config(dir.resolve("data"), dir.resolve("x"),
+        "{mod: flip}", 1), "test", List.of())).getMessage();
     assertTrue(typo.contains("did you mean 'mode'"), typo);
-    String selectAlone = assertThrows(Exception.class, () -> ConfigLoader.parse(config(dir.resolve("x"),
-        "{select_best: true}", false), "test", List.of())).getMessage();
+    String selectAlone = assertThrows(Exception.class, () -> ConfigLoader.parse(config(dir.resolve("data"),
+        dir.resolve("x"), "{select_best: true}", 1), "test", List.of())).getMessage();
     assertTrue(selectAlone.contains("tta.select_best needs tta.mode"), selectAlone);
-    String noCrop = assertThrows(Exception.class, () -> TrainingRun.start(ConfigLoader.parse(config(dir.resolve("y"),
-        "{mode: ten_crop}", false).replace("[{resize: {size: 40}}, {center_crop: {size: 32}}]",
-        "[{resize: {size: 40}}, {random_resized_crop: {size: 32}}]"), "test", List.of()), new PrintStream(new ByteArrayOutputStream()), false))
+    String randomVal = assertThrows(Exception.class, () -> TrainingRun.start(ConfigLoader.parse(config(dir.resolve("data"),
+        dir.resolve("y"), "{mode: ten_crop}", 1).replace("[{resize: {size: 40}}, {center_crop: {size: 32}}]",
+        "[{resize: {size: 40}}, {random_resized_crop: {size: 32}}]"), "test", List.of()),
+        new PrintStream(new ByteArrayOutputStream()), false))
         .getMessage();
-    assertTrue(noCrop.startsWith("tta.mode ten_crop:") && noCrop.contains("deterministic"), noCrop);
+    assertTrue(randomVal.startsWith("tta.mode ten_crop:") && randomVal.contains("deterministic"), randomVal);
   }
 
   private static void assertProbabilities(JsonNode expected, Evaluation actual, String what) {
@@ -183,7 +211,7 @@ class TtaParityTest {
     }
   }
 
-  private static String config(Path output, String tta, boolean twoEpochs) {
+  private static String config(Path root, Path output, String tta, int epochs) {
     return """
         model: {arch: resnet18}
         data:
@@ -191,17 +219,18 @@ class TtaParityTest {
           train_transforms: [{random_resized_crop: {size: 32}}]
           val_transforms: [{resize: {size: 40}}, {center_crop: {size: 32}}]
           normalize: {mean: [%s], std: [%s]}
-          batch_size: 6
+          batch_size: 4
           val_batch_size: 4
           workers: 1
+        freeze: [all-but-head]
         stages: [{epochs: %d, groups: [{lr: 0.05}]}]
         validate_before_training: %s
         tta: %s
         output_dir: %s
         seed: 3
         threads: 2
-        """.formatted(dir.resolve("data"), join(MEAN).replace(",", ", "), join(STD).replace(",", ", "),
-        twoEpochs ? 2 : 1, twoEpochs, tta, output);
+        """.formatted(root, join(MEAN).replace(",", ", "), join(STD).replace(",", ", "),
+        epochs, epochs > 1, tta, output);
   }
 
   private static String join(float[] values) {
@@ -212,18 +241,28 @@ class TtaParityTest {
     return String.join(",", out);
   }
 
-  private static void writePng(Path file, int width, int height, SplittableRandom random) throws Exception {
+  private static void writeHalfBright(Path file, boolean left, SplittableRandom random) throws Exception {
+    Files.createDirectories(file.getParent());
+    BufferedImage image = new BufferedImage(44, 40, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 40; y++) {
+      for (int x = 0; x < 44; x++) {
+        int v = Math.min(255, (x < 22 == left ? 150 : 40) + random.nextInt(80));
+        image.setRGB(x, y, (v << 16) | (v << 8) | v);
+      }
+    }
+    ImageIO.write(image, "png", file.toFile());
+  }
+
+  /** A gradient plus noise (the views differ), brighter in the channel of its class (so it can be learned). */
+  private static void writePng(Path file, int width, int height, int label, SplittableRandom random)
+      throws Exception {
     Files.createDirectories(file.getParent());
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-    int r0 = random.nextInt(256);
-    int g0 = random.nextInt(256);
     for (int y = 0; y < height; y++) {
       for (int x = 0; x < width; x++) {
-        // a gradient plus noise: the views differ, so averaging them changes the probabilities
-        int r = (r0 + 5 * x + random.nextInt(40)) & 0xff;
-        int g = (g0 + 3 * y + random.nextInt(40)) & 0xff;
-        int b = (x * y + random.nextInt(40)) & 0xff;
-        image.setRGB(x, y, (r << 16) | (g << 8) | b);
+        int[] rgb = {3 * x + random.nextInt(60), 3 * y + random.nextInt(60), x + y + random.nextInt(60)};
+        rgb[label] += 40;
+        image.setRGB(x, y, (Math.min(255, rgb[0]) << 16) | (Math.min(255, rgb[1]) << 8) | Math.min(255, rgb[2]));
       }
     }
     ImageIO.write(image, "png", file.toFile());

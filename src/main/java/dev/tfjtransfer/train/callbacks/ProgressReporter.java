@@ -72,6 +72,7 @@ public final class ProgressReporter implements Callback {
   @Override
   public void onFitEnd(Trainer trainer, History history) {
     out.printf(Locale.ROOT, "best val %s %.4f at epoch %d; training took %.1fs%n",
-        trainer.selectsBestOnTta() ? "tta acc" : "acc", trainer.state().bestValAccuracy(), trainer.state().bestEpoch(), (System.nanoTime() - fitStart) / 1e9);
+        trainer.selectsBestOnTta() ? "tta acc" : "acc", trainer.state().bestValAccuracy(), trainer.state().bestEpoch(),
+        (System.nanoTime() - fitStart) / 1e9);
   }
 }
