@@ -190,8 +190,8 @@ class TtaParityTest {
     String selectAlone = assertThrows(Exception.class, () -> ConfigLoader.parse(config(dir.resolve("data"),
         dir.resolve("x"), "{select_best: true}", 1), "test", List.of())).getMessage();
     assertTrue(selectAlone.contains("tta.select_best needs tta.mode"), selectAlone);
-    String randomVal = assertThrows(Exception.class, () -> TrainingRun.start(ConfigLoader.parse(config(dir.resolve("data"),
-        dir.resolve("y"), "{mode: ten_crop}", 1).replace("[{resize: {size: 40}}, {center_crop: {size: 32}}]",
+    String randomVal = assertThrows(Exception.class, () -> TrainingRun.start(ConfigLoader.parse(config(
+        dir.resolve("data"), dir.resolve("y"), "{mode: ten_crop}", 1).replace("[{resize: {size: 40}}, {center_crop: {size: 32}}]",
         "[{resize: {size: 40}}, {random_resized_crop: {size: 32}}]"), "test", List.of()),
         new PrintStream(new ByteArrayOutputStream()), false))
         .getMessage();
