@@ -1,6 +1,10 @@
 package dev.tfjtransfer.cli;
 
+import dev.tfjtransfer.data.TestTimeAugmentation;
 import dev.tfjtransfer.eval.ClassificationMetrics;
+import dev.tfjtransfer.eval.Evaluation;
+import dev.tfjtransfer.eval.EvaluationWriter;
+import dev.tfjtransfer.eval.Evaluator;
 import dev.tfjtransfer.run.RunEvaluation;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -20,13 +24,38 @@ final class EvaluateCommand implements Callable<Integer> {
       + " validation set")
   Path images;
 
+  @Option(names = "--tta", description = "test-time augmentation reported beside the plain figures: none, flip,"
+      + " five_crop or ten_crop (torchvision's FiveCrop/TenCrop in place of the final center crop), probabilities"
+      + " averaged over the views; its files go to tta-<mode>/ (default: the run's tta.mode, none unless set)")
+  String tta;
+
   @Override
   public Integer call() throws Exception {
-    RunEvaluation.Outcome outcome = RunEvaluation.evaluate(run, images);
-    ClassificationMetrics m = outcome.evaluation().metrics();
-    System.out.printf(Locale.ROOT, "%d images: top-1 %.4f, top-5 %.4f, macro F1 %.4f in %.1fs%n", m.count(),
-        m.top1Accuracy(), m.top5Accuracy(), m.macroAverage()[2], outcome.evaluation().seconds());
-    System.out.println("report " + outcome.report() + ", evaluation files in " + outcome.directory() + "/");
+    TestTimeAugmentation views = null;
+    if (tta != null) {
+      try {
+        views = TestTimeAugmentation.parse(tta);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--tta " + tta + ": " + e.getMessage());
+      }
+    }
+    RunEvaluation.Outcome outcome = RunEvaluation.evaluate(run, images, views);
+    Evaluator.WithTta result = outcome.result();
+    System.out.println(line("", result.plain()));
+    if (result.tta() != TestTimeAugmentation.NONE) {
+      String mode = result.tta().name().toLowerCase(Locale.ROOT);
+      System.out.println(line("with " + mode + " TTA (" + result.tta().views() + " views): ", result.augmented()));
+    }
+    System.out.println("report " + outcome.report() + ", evaluation files in " + outcome.directory() + "/"
+        + (result.tta() == TestTimeAugmentation.NONE ? ""
+            : " (TTA in " + EvaluationWriter.ttaDirectory(outcome.directory(), result.tta()) + "/)"));
     return 0;
+  }
+
+  private static String line(String prefix, Evaluation e) {
+    ClassificationMetrics m = e.metrics();
+    return prefix + String.format(Locale.ROOT, "%d images: top-1 %.4f, top-5 %.4f, macro F1 %.4f, log loss"
+        + " %.4f in %.1fs", m.count(), m.top1Accuracy(), m.top5Accuracy(), m.macroAverage()[2], e.logLoss(),
+        e.seconds());
   }
 }

@@ -1,6 +1,7 @@
 package dev.tfjtransfer.config;
 
 import dev.tfjtransfer.data.ImageDecoder;
+import dev.tfjtransfer.data.TestTimeAugmentation;
 import dev.tfjtransfer.zoo.EvalPreset;
 import dev.tfjtransfer.zoo.ModelZoo;
 import java.util.List;
@@ -11,7 +12,7 @@ import java.util.List;
  */
 public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze, String batchnorm,
     List<StageConfig> stages, EarlyStoppingConfig earlyStopping, String outputDir, Long seed, String device,
-    Integer threads, Integer interOpThreads, String precision, Boolean validateBeforeTraining) {
+    Integer threads, Integer interOpThreads, String precision, Boolean validateBeforeTraining, TtaConfig tta) {
   public RunConfig {
     model = model == null ? ModelConfig.DEFAULT : model;
     data = (data == null ? DataConfig.DEFAULT : data).withDefaultTransforms(ModelZoo.architecture(model.arch()).eval());
@@ -34,6 +35,7 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
     Checks.oneOf("precision", precision, "f32", "bf16");
     // the tutorial validates the untrained model first (epoch 0 of metrics.csv)
     validateBeforeTraining = validateBeforeTraining == null || validateBeforeTraining;
+    tta = tta == null ? TtaConfig.DEFAULT : tta;
   }
 
   /**
@@ -47,7 +49,7 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
 
   public RunConfig withData(DataConfig next) {
     return new RunConfig(model, next, freeze, batchnorm, stages, earlyStopping, outputDir, seed, device, threads,
-        interOpThreads, precision, validateBeforeTraining);
+        interOpThreads, precision, validateBeforeTraining, tta);
   }
 
   /** The architecture, its head, and the weights to start from. */
@@ -365,6 +367,30 @@ public record RunConfig(ModelConfig model, DataConfig data, List<String> freeze,
       Checks.range("schedule.cooldown", cooldown, 0, 100000);
       minLr = minLr == null ? List.of(0.0) : List.copyOf(minLr);
       eps = eps == null ? 1e-8 : eps;
+    }
+  }
+
+  /**
+   * Test-time augmentation in the validation phase and the end-of-training evaluation, reported
+   * beside the plain figures: {@code mode} none (default), flip, five_crop or ten_crop;
+   * {@code select_best: true} picks the best checkpoint (and so early stopping) by the TTA accuracy
+   * instead of the plain one.
+   */
+  public record TtaConfig(String mode, Boolean selectBest) {
+    static final TtaConfig DEFAULT = new TtaConfig(null, null);
+
+    public TtaConfig {
+      mode = mode == null ? "none" : mode;
+      Checks.oneOf("tta.mode", mode, "none", "flip", "five_crop", "ten_crop");
+      selectBest = selectBest != null && selectBest;
+      if (selectBest && mode.equals("none")) {
+        throw new IllegalArgumentException("tta.select_best needs tta.mode flip, five_crop or ten_crop; tta.mode is"
+            + " none");
+      }
+    }
+
+    public TestTimeAugmentation views() {
+      return TestTimeAugmentation.parse(mode);
     }
   }
 

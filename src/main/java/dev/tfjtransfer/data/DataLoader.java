@@ -104,12 +104,21 @@ public final class DataLoader implements AutoCloseable {
    * bad-image policy: for anything else that shows images, such as a grid of predictions.
    */
   public Batch load(int[] indices) {
-    return assemble(0, indices, 0);
+    return assemble(0, indices, 0, TestTimeAugmentation.NONE);
   }
 
   /** The batches of epoch {@code epoch} (0-based); close the iterator to cancel prefetching. */
   public Epoch epoch(int epoch) {
-    return new Epoch(epoch);
+    return new Epoch(epoch, TestTimeAugmentation.NONE);
+  }
+
+  /**
+   * The batches of epoch {@code epoch} with each sample as its {@code tta.views()} test-time views,
+   * consecutive in the batch ({@link Batch#views()}); the pipeline must be deterministic.
+   */
+  public Epoch epoch(int epoch, TestTimeAugmentation tta) {
+    tta.checkApplicableTo(pipeline);
+    return new Epoch(epoch, tta);
   }
 
   @Override
@@ -140,8 +149,8 @@ public final class DataLoader implements AutoCloseable {
   /**
    * @param firstPosition where the batch starts in the epoch's order ({@link #sampleRandom})
    */
-  private Batch assemble(int epoch, int[] indices, int firstPosition) {
-    int per = pipeline.floatsPerImage();
+  private Batch assemble(int epoch, int[] indices, int firstPosition, TestTimeAugmentation tta) {
+    int per = pipeline.floatsPerImage() * tta.views();
     float[] images = new float[indices.length * per];
     int[] labels = new int[indices.length];
     int[] kept = new int[indices.length];
@@ -152,15 +161,19 @@ public final class DataLoader implements AutoCloseable {
       if (image == null) {
         continue;
       }
-      pipeline.apply(image, sampleRandom(epoch, firstPosition + k, index), images, n * per);
+      if (tta == TestTimeAugmentation.NONE) {
+        pipeline.apply(image, sampleRandom(epoch, firstPosition + k, index), images, n * per);
+      } else {
+        tta.write(image, pipeline, images, n * per);
+      }
       labels[n] = dataset.label(index);
       kept[n] = index;
       n++;
     }
     if (n == indices.length) {
-      return new Batch(images, labels, kept, pipeline.size());
+      return new Batch(images, labels, kept, pipeline.size(), tta.views());
     }
-    return new Batch(images, Arrays.copyOf(labels, n), Arrays.copyOf(kept, n), pipeline.size());
+    return new Batch(images, Arrays.copyOf(labels, n), Arrays.copyOf(kept, n), pipeline.size(), tta.views());
   }
 
   /** Sample {@code index} decoded, or null when it is unreadable and the policy skips it. */
@@ -235,6 +248,7 @@ public final class DataLoader implements AutoCloseable {
    */
   public final class Epoch implements Iterator<Batch>, AutoCloseable {
     private final int epoch;
+    private final TestTimeAugmentation tta;
     private final int[] order;
     private final int batches;
     private final Deque<Future<Batch>> inFlight = new ArrayDeque<>();
@@ -244,8 +258,9 @@ public final class DataLoader implements AutoCloseable {
     /** The next batch with at least one image, read ahead by {@link #hasNext}. */
     private Batch ahead;
 
-    private Epoch(int epoch) {
+    private Epoch(int epoch, TestTimeAugmentation tta) {
       this.epoch = epoch;
+      this.tta = tta;
       this.order = order(epoch);
       this.batches = batchesPerEpoch();
       if (workers != null) {
@@ -263,7 +278,7 @@ public final class DataLoader implements AutoCloseable {
     private void submit() {
       int batch = submitted++;
       int[] indices = indicesOf(batch);
-      inFlight.add(workers.submit(() -> assemble(epoch, indices, batch * batchSize)));
+      inFlight.add(workers.submit(() -> assemble(epoch, indices, batch * batchSize, tta)));
     }
 
     @Override
@@ -295,7 +310,7 @@ public final class DataLoader implements AutoCloseable {
     private Batch nextAssembled() {
       assembled++;
       if (workers == null) {
-        return assemble(epoch, indicesOf(assembled - 1), (assembled - 1) * batchSize);
+        return assemble(epoch, indicesOf(assembled - 1), (assembled - 1) * batchSize, tta);
       }
       Future<Batch> head = inFlight.poll();
       if (submitted < batches) {

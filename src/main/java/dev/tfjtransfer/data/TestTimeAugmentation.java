@@ -24,6 +24,23 @@ public enum TestTimeAugmentation {
     }
   }
 
+  /**
+   * Fails with a one-line reason unless {@code pipeline} can make this mode's views: five_crop and
+   * ten_crop replace a final CenterCrop, and every mode needs deterministic transforms.
+   */
+  public void checkApplicableTo(Pipeline pipeline) {
+    if (this == NONE) {
+      return;
+    }
+    if (!pipeline.isDeterministic()) {
+      throw new IllegalArgumentException("test-time augmentation needs deterministic transforms (resize,"
+          + " center_crop), not random ones");
+    }
+    if (this == FIVE_CROP || this == TEN_CROP) {
+      pipeline.withoutFinalCenterCrop();
+    }
+  }
+
   /** How many views each image gives. */
   public int views() {
     return switch (this) {
@@ -32,6 +49,26 @@ public enum TestTimeAugmentation {
       case FIVE_CROP -> 5;
       case TEN_CROP -> 10;
     };
+  }
+
+  /**
+   * Which view is the plain evaluation input (the pipeline's own output): the unflipped image, or
+   * the centre crop, which torchvision's FiveCrop and TenCrop put fifth. So one pass over the views
+   * also gives the plain figures.
+   */
+  public int plainView() {
+    return this == FIVE_CROP || this == TEN_CROP ? 4 : 0;
+  }
+
+  /**
+   * Writes the views of {@code image} after ToTensor and Normalize, one after the other from
+   * {@code dest[offset]}: {@code views() * pipeline.floatsPerImage()} floats.
+   */
+  public void write(RgbImage image, Pipeline pipeline, float[] dest, int offset) {
+    List<RgbImage> all = views(image, pipeline);
+    for (int v = 0; v < all.size(); v++) {
+      pipeline.write(all.get(v), new SplittableRandom(0), dest, offset + v * pipeline.floatsPerImage());
+    }
   }
 
   /** The views of {@code image}, each {@code pipeline.size()} square, before ToTensor. */

@@ -43,6 +43,19 @@ public record Evaluation(List<String> classes, int[] labels, float[][] probabili
     return best;
   }
 
+  /**
+   * Mean cross-entropy of the probabilities (scikit-learn's {@code log_loss}); for a test-time
+   * augmented evaluation, of the averaged probabilities. Probabilities are clipped at 1e-15 as
+   * scikit-learn does, so a confident error gives a large but finite loss.
+   */
+  public double logLoss() {
+    double sum = 0;
+    for (int i = 0; i < size(); i++) {
+      sum -= Math.log(Math.max(1e-15, probabilities[i][labels[i]]));
+    }
+    return sum / Math.max(1, size());
+  }
+
   /** The metrics scikit-learn's classification_report, confusion_matrix and top_k_accuracy_score give. */
   public ClassificationMetrics metrics() {
     return ClassificationMetrics.of(this);

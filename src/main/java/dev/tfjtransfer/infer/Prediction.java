@@ -1,6 +1,7 @@
 package dev.tfjtransfer.infer;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -12,6 +13,35 @@ public record Prediction(float[] logits, float[] probabilities) {
 
   public static Prediction fromLogits(float[] logits) {
     return new Prediction(logits.clone(), softmax(logits));
+  }
+
+  /**
+   * The test-time augmented prediction of one image from its views' logits, rows {@code firstRow}
+   * to {@code firstRow + views - 1} of a row-major {@code rows x classes} array: probabilities are
+   * the mean of the views' softmax (what torchvision's TenCrop recipe averages), logits the mean
+   * of their logits.
+   */
+  public static Prediction ofViews(float[] logits, int firstRow, int views, int classes) {
+    if (views == 1) {
+      return fromLogits(Arrays.copyOfRange(logits, firstRow * classes, (firstRow + 1) * classes));
+    }
+    double[] logitSums = new double[classes];
+    double[] probabilitySums = new double[classes];
+    for (int v = 0; v < views; v++) {
+      int from = (firstRow + v) * classes;
+      float[] p = softmax(Arrays.copyOfRange(logits, from, from + classes));
+      for (int c = 0; c < classes; c++) {
+        logitSums[c] += logits[from + c];
+        probabilitySums[c] += p[c];
+      }
+    }
+    float[] meanLogits = new float[classes];
+    float[] meanProbabilities = new float[classes];
+    for (int c = 0; c < classes; c++) {
+      meanLogits[c] = (float) (logitSums[c] / views);
+      meanProbabilities[c] = (float) (probabilitySums[c] / views);
+    }
+    return new Prediction(meanLogits, meanProbabilities);
   }
 
   /** The k most probable classes, most probable first (ties by lower index). */

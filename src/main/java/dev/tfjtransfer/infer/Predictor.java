@@ -8,7 +8,6 @@ import dev.tfjtransfer.zoo.ModelZoo;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * Classifies images with a model in inference mode, after a deterministic preprocessing pipeline
@@ -52,56 +51,30 @@ public final class Predictor {
   }
 
   public List<Prediction> predict(List<RgbImage> images) {
-    List<RgbImage> views = new ArrayList<>(images.size() * tta.views());
-    for (RgbImage image : images) {
-      views.addAll(tta.views(image, pipeline));
+    int per = pipeline.floatsPerImage();
+    int views = tta.views();
+    float[] all = new float[images.size() * views * per];
+    for (int i = 0; i < images.size(); i++) {
+      tta.write(images.get(i), pipeline, all, i * views * per);
     }
-    List<float[]> logits = logitsOf(views);
+    float[] logits = logitsOf(all, images.size() * views);
     List<Prediction> out = new ArrayList<>(images.size());
     for (int i = 0; i < images.size(); i++) {
-      out.add(average(logits.subList(i * tta.views(), (i + 1) * tta.views())));
+      out.add(Prediction.ofViews(logits, i * views, views, model.numOutputs()));
     }
     return out;
   }
 
-  private List<float[]> logitsOf(List<RgbImage> views) {
+  /** The logits of {@code rows} images, {@code batchSize} per forward pass. */
+  private float[] logitsOf(float[] images, int rows) {
     int per = pipeline.floatsPerImage();
     int classes = model.numOutputs();
-    List<float[]> out = new ArrayList<>(views.size());
-    for (int start = 0; start < views.size(); start += batchSize) {
-      int n = Math.min(batchSize, views.size() - start);
-      float[] batch = new float[n * per];
-      for (int i = 0; i < n; i++) {
-        pipeline.write(views.get(start + i), new SplittableRandom(0), batch, i * per);
-      }
-      float[] logits = model.predict(batch, n);
-      for (int i = 0; i < n; i++) {
-        out.add(Arrays.copyOfRange(logits, i * classes, (i + 1) * classes));
-      }
+    float[] out = new float[rows * classes];
+    for (int start = 0; start < rows; start += batchSize) {
+      int n = Math.min(batchSize, rows - start);
+      float[] logits = model.predict(Arrays.copyOfRange(images, start * per, (start + n) * per), n);
+      System.arraycopy(logits, 0, out, start * classes, n * classes);
     }
     return out;
-  }
-
-  private static Prediction average(List<float[]> viewLogits) {
-    if (viewLogits.size() == 1) {
-      return Prediction.fromLogits(viewLogits.get(0));
-    }
-    int classes = viewLogits.get(0).length;
-    double[] logits = new double[classes];
-    double[] probabilities = new double[classes];
-    for (float[] v : viewLogits) {
-      float[] p = Prediction.softmax(v);
-      for (int c = 0; c < classes; c++) {
-        logits[c] += v[c];
-        probabilities[c] += p[c];
-      }
-    }
-    float[] meanLogits = new float[classes];
-    float[] meanProbabilities = new float[classes];
-    for (int c = 0; c < classes; c++) {
-      meanLogits[c] = (float) (logits[c] / viewLogits.size());
-      meanProbabilities[c] = (float) (probabilities[c] / viewLogits.size());
-    }
-    return new Prediction(meanLogits, meanProbabilities);
   }
 }

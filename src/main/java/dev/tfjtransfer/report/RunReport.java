@@ -3,9 +3,11 @@ package dev.tfjtransfer.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.tfjtransfer.data.TestTimeAugmentation;
 import dev.tfjtransfer.eval.ClassificationMetrics;
 import dev.tfjtransfer.eval.Evaluation;
 import dev.tfjtransfer.eval.EvaluationWriter;
+import dev.tfjtransfer.eval.Evaluator;
 import dev.tfjtransfer.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,12 +34,13 @@ public final class RunReport {
   /**
    * @param runDir the run directory (config.yaml, metrics.csv, plots, grids)
    * @param evaluationDir where {@link EvaluationWriter} wrote the evaluation's files
-   * @param evaluation the evaluation shown
+   * @param result the evaluation shown, with its test-time augmented twin beside it unless NONE
    * @param source what was evaluated, for the headline (e.g. "validation set demo-data")
    * @param html the file to write
    */
-  public static void write(Path runDir, Path evaluationDir, Evaluation evaluation, String source, Path html)
+  public static void write(Path runDir, Path evaluationDir, Evaluator.WithTta result, String source, Path html)
       throws IOException {
+    Evaluation evaluation = result.plain();
     StringBuilder page = new StringBuilder();
     String name = runDir.toAbsolutePath().normalize().getFileName().toString();
     page.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>")
@@ -47,12 +50,25 @@ public final class RunReport {
     page.append(String.format(Locale.ROOT, "<p class=\"headline\">%s: %d images, top-1 accuracy <b>%.4f</b>, top-5"
             + " accuracy <b>%.4f</b>, macro F1 %.4f</p>%n", escape(source), metrics.count(), metrics.top1Accuracy(),
         metrics.top5Accuracy(), metrics.macroAverage()[2]));
+    ClassificationMetrics augmented = result.augmented().metrics();
+    if (result.tta() != TestTimeAugmentation.NONE) {
+      page.append(String.format(Locale.ROOT, "<p class=\"headline\">with test-time augmentation (%s, %d views,"
+              + " probabilities averaged): top-1 accuracy <b>%.4f</b>, top-5 accuracy <b>%.4f</b>, macro F1 %.4f;"
+              + " log loss %.4f (plain %.4f)</p>%n", escape(result.tta().name().toLowerCase(Locale.ROOT)),
+          result.tta().views(), augmented.top1Accuracy(), augmented.top5Accuracy(), augmented.macroAverage()[2],
+          result.augmented().logLoss(), evaluation.logLoss()));
+    }
     configSection(page, runDir.resolve("config.yaml"));
     page.append("<h2>Curves</h2>\n<div class=\"row\">");
     image(page, runDir.resolve("loss.png"), "loss per epoch");
     image(page, runDir.resolve("accuracy.png"), "accuracy per epoch");
     page.append("</div>\n<h2>Per class</h2>\n");
     classTable(page, metrics);
+    if (result.tta() != TestTimeAugmentation.NONE) {
+      page.append("<h3>With test-time augmentation (").append(escape(result.tta().name().toLowerCase(Locale.ROOT)))
+          .append(")</h3>\n");
+      classTable(page, augmented);
+    }
     page.append("<h2>Confusion matrix</h2>\n");
     image(page, evaluationDir.resolve(EvaluationWriter.CONFUSION_PNG), "confusion matrix");
     page.append("<h2>Predictions</h2>\n<h3>Most confidently wrong</h3>\n");

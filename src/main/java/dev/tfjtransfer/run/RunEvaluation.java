@@ -5,6 +5,7 @@ import dev.tfjtransfer.config.RunConfig;
 import dev.tfjtransfer.data.DataLoader;
 import dev.tfjtransfer.data.Dataset;
 import dev.tfjtransfer.data.ImageFolder;
+import dev.tfjtransfer.data.TestTimeAugmentation;
 import dev.tfjtransfer.eval.Evaluation;
 import dev.tfjtransfer.eval.EvaluationWriter;
 import dev.tfjtransfer.eval.Evaluator;
@@ -28,15 +29,27 @@ public final class RunEvaluation {
 
   private RunEvaluation() {}
 
-  /** Where the files went and what they say. */
-  public record Outcome(Path directory, Path report, Evaluation evaluation) {}
+  /** Where the files went and what they say: the plain evaluation and the test-time augmented one. */
+  public record Outcome(Path directory, Path report, Evaluator.WithTta result) {
+    /** The plain evaluation. */
+    public Evaluation evaluation() {
+      return result.plain();
+    }
+  }
+
+  /** With the run's own test-time augmentation setting ({@code tta.mode}, none unless configured). */
+  public static Outcome evaluate(Path runDir, Path images) throws IOException {
+    return evaluate(runDir, images, null);
+  }
 
   /**
    * @param images an ImageFolder directory (class subfolders) or null for the run's validation set;
    *     its evaluation goes to {@code RUN/eval-<name>/} with its own report.html, the validation
    *     set's to {@code RUN/eval/} and {@code RUN/report.html}
+   * @param tta test-time augmentation evaluated beside the plain figures (its files in
+   *     {@code tta-<mode>/} of the evaluation directory); null for the run's {@code tta.mode}
    */
-  public static Outcome evaluate(Path runDir, Path images) throws IOException {
+  public static Outcome evaluate(Path runDir, Path images, TestTimeAugmentation tta) throws IOException {
     RunArtifacts run = RunArtifacts.load(runDir);
     RunConfig config = ConfigLoader.load(runDir.resolve("config.yaml"), List.of());
     Dataset dataset;
@@ -62,23 +75,25 @@ public final class RunEvaluation {
         DataLoader loader = DataLoader.builder(dataset, run.evalPipeline()).optBatchSize(config.data().valBatchSize())
             .optWorkers(config.data().workers()).optBadImages(run.badImages()).build()) {
       model.loadStateDict(run.weights(), LoadMode.STRICT);
-      Evaluation evaluation = Evaluator.evaluate(model, loader, run.classNames());
-      return write(runDir, evaluation, loader, source, dir, html);
+      TestTimeAugmentation views = tta != null ? tta : config.tta().views();
+      return write(runDir, Evaluator.evaluate(model, loader, run.classNames(), views), loader, source, dir, html);
     }
   }
 
-  /** Evaluates {@code model} (the run's best weights) on the validation loader at the end of training. */
-  static Outcome evaluateValidation(Path runDir, Model model, DataLoader val, List<String> classes, String root)
-      throws IOException {
-    Evaluation evaluation = Evaluator.evaluate(model, val, classes);
-    return write(runDir, evaluation, val, "validation set " + root, runDir.resolve(VAL_DIR),
-        runDir.resolve(RunReport.FILE));
+  /**
+   * Evaluates {@code model} (the run's best weights) on the validation loader at the end of
+   * training, with {@code tta} beside the plain figures unless NONE.
+   */
+  static Outcome evaluateValidation(Path runDir, Model model, DataLoader val, List<String> classes, String root,
+      TestTimeAugmentation tta) throws IOException {
+    return write(runDir, Evaluator.evaluate(model, val, classes, tta), val, "validation set " + root,
+        runDir.resolve(VAL_DIR), runDir.resolve(RunReport.FILE));
   }
 
-  private static Outcome write(Path runDir, Evaluation evaluation, DataLoader loader, String source, Path dir,
+  private static Outcome write(Path runDir, Evaluator.WithTta result, DataLoader loader, String source, Path dir,
       Path html) throws IOException {
-    EvaluationWriter.write(evaluation, loader.dataset(), loader.pipeline(), source, dir);
-    RunReport.write(runDir, dir, evaluation, source, html);
-    return new Outcome(dir, html, evaluation);
+    EvaluationWriter.write(result, loader.dataset(), loader.pipeline(), source, dir);
+    RunReport.write(runDir, dir, result, source, html);
+    return new Outcome(dir, html, result);
   }
 }

@@ -28,6 +28,8 @@ import dev.tfjtransfer.train.callbacks.ModelCheckpoint;
 import dev.tfjtransfer.train.callbacks.ProgressReporter;
 import dev.tfjtransfer.train.callbacks.TensorBoardLogger;
 import dev.tfjtransfer.data.RgbImage;
+import dev.tfjtransfer.data.TestTimeAugmentation;
+import dev.tfjtransfer.eval.Evaluator;
 import dev.tfjtransfer.util.AtomicFiles;
 import dev.tfjtransfer.util.BackgroundWriter;
 import dev.tfjtransfer.util.Directories;
@@ -162,6 +164,9 @@ public final class TrainingRun {
       }
       Trainer trainer = new Trainer(model, headPrefix(), config.seed());
       trainer.setValidateBeforeTraining(config.validateBeforeTraining());
+      checkTta(data);
+      trainer.setValidationTta(config.tta().views());
+      trainer.setSelectBestOnTta(config.tta().selectBest());
       if (resume != null) {
         dropMetricsAfter(resume.state().epochsDone());
       }
@@ -234,7 +239,7 @@ public final class TrainingRun {
         tensorBoard.image("val_predictions", trainer.state().epochsDone(), predictionGrid);
       }
       RunEvaluation.Outcome evaluation = RunEvaluation.evaluateValidation(runDir, model, data.val(), data.classes(),
-          config.data().root());
+          config.data().root(), config.tta().views());
       timings.add("final_evaluation", (System.nanoTime() - finalStart) / 1e9);
       // the last epoch's checkpoints were written while the evaluation ran
       timings.time("checkpoint_wait", () -> {
@@ -244,15 +249,42 @@ public final class TrainingRun {
       timings.write(runDir);
       History all = new History();
       history.forEach(all::add);
-      out.printf(Locale.ROOT, "done in %.1fs: best val acc %.4f at epoch %d (top-1 %.4f, top-5 %.4f)%n"
+      Evaluator.WithTta result = evaluation.result();
+      String tta = result.tta() == TestTimeAugmentation.NONE ? "" : String.format(Locale.ROOT,
+          "; with %s TTA top-1 %.4f, top-5 %.4f", config.tta().mode(), result.augmented().metrics().top1Accuracy(),
+          result.augmented().metrics().top5Accuracy());
+      out.printf(Locale.ROOT, "done in %.1fs: best val %s %.4f at epoch %d (top-1 %.4f, top-5 %.4f%s)%n"
               + "  weights %s, report %s, evaluation %s/, metrics %s%n",
-          (System.nanoTime() - start) / 1e9, trainer.state().bestValAccuracy(), trainer.state().bestEpoch(),
-          evaluation.evaluation().metrics().top1Accuracy(), evaluation.evaluation().metrics().top5Accuracy(),
+          (System.nanoTime() - start) / 1e9, trainer.selectsBestOnTta() ? "tta acc" : "acc",
+          trainer.state().bestValAccuracy(), trainer.state().bestEpoch(),
+          evaluation.evaluation().metrics().top1Accuracy(), evaluation.evaluation().metrics().top5Accuracy(), tta,
           runDir.resolve(Checkpoints.BEST), evaluation.report(), evaluation.directory(), runDir.resolve("metrics.csv"));
       if (data.train().skippedImages() + data.val().skippedImages() > 0) {
         out.printf("%d unreadable images were skipped%n", data.train().skippedImages() + data.val().skippedImages());
       }
       return new Outcome(runDir, all, trainer.state().bestValAccuracy(), trainer.state().bestEpoch());
+    }
+  }
+
+  /** The configured test-time augmentation fits the validation data, or a one-line error naming tta.mode. */
+  private void checkTta(RunData data) {
+    TestTimeAugmentation tta = config.tta().views();
+    if (tta == TestTimeAugmentation.NONE) {
+      return;
+    }
+    if (data.isFeatures()) {
+      throw new IllegalArgumentException("tta.mode " + config.tta().mode() + ": data.format features holds no images"
+          + " to augment; use tta.mode none");
+    }
+    if (config.stages().stream().anyMatch(RunConfig.StageConfig::cacheFeatures)) {
+      throw new IllegalArgumentException("tta.mode " + config.tta().mode() + ": stages[].cache_features validates on"
+          + " cached features, which hold no images to augment; use tta.mode none");
+    }
+    try {
+      tta.checkApplicableTo(data.val().pipeline());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("tta.mode " + config.tta().mode() + ": " + e.getMessage()
+          + " (data.val_transforms)", e);
     }
   }
 
@@ -392,7 +424,7 @@ public final class TrainingRun {
     phases.forEach(p -> p.setup().groups().forEach(g -> groupNames.add(g.name())));
     List<Callback> callbacks = new ArrayList<>();
     callbacks.add(new ProgressReporter(out, interactive));
-    callbacks.add(new CsvLogger(runDir.resolve("metrics.csv"), List.copyOf(groupNames)));
+    callbacks.add(new CsvLogger(runDir.resolve("metrics.csv"), List.copyOf(groupNames), config.tta().views()));
     callbacks.add(new CurvePlots(runDir, previous));
     callbacks.add(new ModelCheckpoint(runDir.resolve(Checkpoints.BEST), Map.of("arch", config.model().arch(),
         "classes", String.join(",", data.classes())), checkpointWriter));

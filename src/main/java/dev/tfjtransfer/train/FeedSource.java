@@ -2,6 +2,7 @@ package dev.tfjtransfer.train;
 
 import dev.tfjtransfer.data.Batch;
 import dev.tfjtransfer.data.DataLoader;
+import dev.tfjtransfer.data.TestTimeAugmentation;
 import java.util.Iterator;
 import java.util.function.IntFunction;
 import org.tensorflow.ndarray.Shape;
@@ -15,8 +16,15 @@ import org.tensorflow.types.TInt32;
  * @param startPath the layer whose output the feed replaces, or null when it feeds the images
  */
 record FeedSource(DataLoader loader, String startPath, IntFunction<FeedSource.FeedEpoch> epochs) {
-  /** A batch's input and labels; the caller closes it. */
-  record Feed(TFloat32 input, TInt32 labels, int[] labelValues) implements AutoCloseable {
+  /**
+   * A batch's input and labels; the caller closes it. With test-time augmentation each sample is
+   * {@code tta.views()} consecutive rows of the input.
+   */
+  record Feed(TFloat32 input, TInt32 labels, int[] labelValues, TestTimeAugmentation tta) implements AutoCloseable {
+    Feed(TFloat32 input, TInt32 labels, int[] labelValues) {
+      this(input, labels, labelValues, TestTimeAugmentation.NONE);
+    }
+
     int size() {
       return labelValues.length;
     }
@@ -44,11 +52,16 @@ record FeedSource(DataLoader loader, String startPath, IntFunction<FeedSource.Fe
   }
 
   static FeedSource images(DataLoader loader) {
+    return images(loader, TestTimeAugmentation.NONE);
+  }
+
+  /** The loader's images, each sample as its {@code tta} views. */
+  static FeedSource images(DataLoader loader, TestTimeAugmentation tta) {
     return new FeedSource(loader, null, epoch -> {
-      DataLoader.Epoch it = loader.epoch(epoch);
+      DataLoader.Epoch it = loader.epoch(epoch, tta);
       return feeds(it, () -> {
         Batch batch = it.next();
-        return new Feed(batch.imagesTensor(), batch.labelsTensor(), batch.labels());
+        return new Feed(batch.imagesTensor(), batch.labelsTensor(), batch.labels(), tta);
       }, it::close);
     });
   }

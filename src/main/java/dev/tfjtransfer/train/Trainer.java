@@ -3,6 +3,8 @@ package dev.tfjtransfer.train;
 import dev.tfjtransfer.data.Batch;
 import dev.tfjtransfer.data.DataLoader;
 import dev.tfjtransfer.data.FeatureShards;
+import dev.tfjtransfer.data.TestTimeAugmentation;
+import dev.tfjtransfer.infer.Prediction;
 import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.weights.StateDict;
 import java.util.ArrayList;
@@ -38,10 +40,16 @@ public final class Trainer {
   private ModelEma ema;
   private ReduceLROnPlateau.State plateauState;
   private boolean validateBeforeTraining = true;
+  private TestTimeAugmentation validationTta = TestTimeAugmentation.NONE;
+  private boolean selectBestOnTta;
 
-  /** What an evaluation measured; {@code logits} is {@code images x classes}, row-major, in the loader's order. */
+  /**
+   * What an evaluation measured; {@code logits} is {@code images x classes}, row-major, in the
+   * loader's order (of the plain input under test-time augmentation, whose figures are
+   * {@code ttaLoss} and {@code ttaAccuracy}, null without).
+   */
   public record Evaluation(double loss, double accuracy, int images, double seconds, int[] predictions, int[] labels,
-      float[] logits) {}
+      float[] logits, Double ttaLoss, Double ttaAccuracy) {}
 
   /**
    * @param headPrefix the head's module ({@code fc}, {@code classifier.6}) for freeze specs
@@ -91,6 +99,30 @@ public final class Trainer {
    */
   public void setValidateBeforeTraining(boolean validate) {
     this.validateBeforeTraining = validate;
+  }
+
+  /**
+   * Test-time augmentation in every validation phase (default NONE): the loss and accuracy of the
+   * view-averaged probabilities are reported beside the plain ones, from the same pass.
+   */
+  public void setValidationTta(TestTimeAugmentation tta) {
+    this.validationTta = tta;
+  }
+
+  /**
+   * Whether the best weights (and so early stopping) follow the test-time augmented validation
+   * accuracy rather than the plain one (the default); needs {@link #setValidationTta}.
+   */
+  public void setSelectBestOnTta(boolean select) {
+    if (select && validationTta == TestTimeAugmentation.NONE) {
+      throw new IllegalStateException("selecting the best epoch by TTA accuracy needs a validation TTA mode");
+    }
+    this.selectBestOnTta = select;
+  }
+
+  /** Whether {@link TrainerState#bestValAccuracy()} is the test-time augmented accuracy. */
+  public boolean selectsBestOnTta() {
+    return selectBestOnTta;
   }
 
   public void freeze(FreezeSpec spec) {
@@ -188,7 +220,7 @@ public final class Trainer {
       throw new IllegalStateException("call compile before fit");
     }
     checkClasses(train, val);
-    return fit(FeedSource.images(train), FeedSource.images(val), epochs, callbacks, restoreBest);
+    return fit(FeedSource.images(train), FeedSource.images(val, validationTta), epochs, callbacks, restoreBest);
   }
 
   /**
@@ -285,6 +317,7 @@ public final class Trainer {
     checkClasses(train, val);
     checkHeadOnly();
     checkNoMixup();
+    checkNoValidationTta();
     for (DataLoader loader : List.of(train, val)) {
       if (!loader.pipeline().isDeterministic()) {
         throw new IllegalStateException("cached features need deterministic transforms; the pipeline has random crops"
@@ -308,6 +341,7 @@ public final class Trainer {
     checkClasses(train, val);
     checkHeadOnly();
     checkNoMixup();
+    checkNoValidationTta();
     long width = model.inference().outputs().get(FEATURES).shape().get(1);
     for (DataLoader loader : List.of(train, val)) {
       if (!(loader.dataset() instanceof FeatureShards shards)) {
@@ -319,6 +353,12 @@ public final class Trainer {
     }
     return fit(FeedSource.cached(train, ((FeatureShards) train.dataset()).features(), FEATURES),
         FeedSource.cached(val, ((FeatureShards) val.dataset()).features(), FEATURES), epochs, callbacks, restoreBest);
+  }
+
+  private void checkNoValidationTta() {
+    if (validationTta != TestTimeAugmentation.NONE) {
+      throw new IllegalStateException("test-time augmentation needs images: it cannot validate on cached features");
+    }
   }
 
   private void checkNoMixup() {
@@ -468,7 +508,12 @@ public final class Trainer {
 
   /** Loss and accuracy of the inference graph over {@code loader} (one pass, in its order). */
   public Evaluation evaluate(DataLoader loader) {
-    return evaluate(FeedSource.images(loader), 0, EpochMetrics.Phase.VAL, List.of());
+    return evaluate(loader, TestTimeAugmentation.NONE);
+  }
+
+  /** {@link #evaluate(DataLoader)} with the test-time augmented loss and accuracy beside (unless NONE). */
+  public Evaluation evaluate(DataLoader loader, TestTimeAugmentation tta) {
+    return evaluate(FeedSource.images(loader, tta), 0, EpochMetrics.Phase.VAL, List.of());
   }
 
   private Evaluation evaluate(FeedSource source, int epoch, EpochMetrics.Phase phase, List<Callback> callbacks) {
@@ -477,6 +522,9 @@ public final class Trainer {
     double lossSum = 0;
     int correct = 0;
     int images = 0;
+    double ttaLossSum = 0;
+    int ttaCorrect = 0;
+    boolean augmented = false;
     List<Integer> predictions = new ArrayList<>();
     List<Integer> labels = new ArrayList<>();
     List<float[]> batchLogits = new ArrayList<>();
@@ -492,18 +540,27 @@ public final class Trainer {
           if (feed.size() == 0) {
             continue;
           }
-          try (Result r = model.session().runner().feed(target, feed.input()).feed(evalLabels, feed.labels())
-              .fetch(evalLoss).fetch(evalCorrect).fetch(model.logits()).run()) {
-            lossSum += ((TFloat32) r.get(0)).getFloat() * feed.size();
-            correct += ((TInt32) r.get(1)).getInt();
-            TFloat32 logits = (TFloat32) r.get(2);
-            for (int i = 0; i < feed.size(); i++) {
-              predictions.add(argmax(logits, i));
-              labels.add(feed.labelValues()[i]);
+          if (feed.tta() != TestTimeAugmentation.NONE) {
+            augmented = true;
+            ViewScores scores = scoreViews(target, feed, predictions, labels, batchLogits);
+            lossSum += scores.loss();
+            correct += scores.correct();
+            ttaLossSum += scores.ttaLoss();
+            ttaCorrect += scores.ttaCorrect();
+          } else {
+            try (Result r = model.session().runner().feed(target, feed.input()).feed(evalLabels, feed.labels())
+                .fetch(evalLoss).fetch(evalCorrect).fetch(model.logits()).run()) {
+              lossSum += ((TFloat32) r.get(0)).getFloat() * feed.size();
+              correct += ((TInt32) r.get(1)).getInt();
+              TFloat32 logits = (TFloat32) r.get(2);
+              for (int i = 0; i < feed.size(); i++) {
+                predictions.add(argmax(logits, i));
+                labels.add(feed.labelValues()[i]);
+              }
+              float[] rows = new float[(int) logits.shape().size()];
+              logits.asRawTensor().data().asFloats().read(rows);
+              batchLogits.add(rows);
             }
-            float[] rows = new float[(int) logits.shape().size()];
-            logits.asRawTensor().data().asFloats().read(rows);
-            batchLogits.add(rows);
           }
           images += feed.size();
         }
@@ -521,9 +578,75 @@ public final class Trainer {
       System.arraycopy(rows, 0, logits, filled, rows.length);
       filled += rows.length;
     }
-    return new Evaluation(lossSum / Math.max(1, images), (double) correct / Math.max(1, images), images, seconds,
+    int counted = Math.max(1, images);
+    return new Evaluation(lossSum / counted, (double) correct / counted, images, seconds,
         predictions.stream().mapToInt(Integer::intValue).toArray(), labels.stream().mapToInt(Integer::intValue).toArray(),
-        logits);
+        logits, augmented ? ttaLossSum / counted : null, augmented ? (double) ttaCorrect / counted : null);
+  }
+
+  /** Summed losses and correct counts of one batch of test-time views, plain and view-averaged. */
+  private record ViewScores(double loss, int correct, double ttaLoss, int ttaCorrect) {}
+
+  /**
+   * One forward pass over a batch's views: the plain figures from each sample's plain view (its
+   * cross-entropy in double, as the graph's loss computes it in float), the augmented ones from
+   * the mean of the views' softmax ({@link Prediction#ofViews}); the plain logits and predictions
+   * are appended.
+   */
+  private ViewScores scoreViews(Operand<TFloat32> target, FeedSource.Feed feed, List<Integer> predictions,
+      List<Integer> labels, List<float[]> batchLogits) {
+    TestTimeAugmentation tta = feed.tta();
+    int views = tta.views();
+    int classes = model.numOutputs();
+    float[] all;
+    try (Result r = model.session().runner().feed(target, feed.input()).fetch(model.logits()).run()) {
+      TFloat32 logits = (TFloat32) r.get(0);
+      all = new float[(int) logits.shape().size()];
+      logits.asRawTensor().data().asFloats().read(all);
+    }
+    float[] plainRows = new float[feed.size() * classes];
+    double loss = 0;
+    double ttaLoss = 0;
+    int correct = 0;
+    int ttaCorrect = 0;
+    for (int i = 0; i < feed.size(); i++) {
+      int label = feed.labelValues()[i];
+      int plainRow = i * views + tta.plainView();
+      System.arraycopy(all, plainRow * classes, plainRows, i * classes, classes);
+      double logSumExp = logSumExp(all, plainRow * classes, classes);
+      loss += logSumExp - all[plainRow * classes + label];
+      int predicted = argmax(all, plainRow * classes, classes);
+      correct += predicted == label ? 1 : 0;
+      predictions.add(predicted);
+      labels.add(label);
+      float[] mean = Prediction.ofViews(all, i * views, views, classes).probabilities();
+      ttaLoss -= Math.log(Math.max(1e-15, mean[label]));
+      ttaCorrect += argmax(mean, 0, classes) == label ? 1 : 0;
+    }
+    batchLogits.add(plainRows);
+    return new ViewScores(loss, correct, ttaLoss, ttaCorrect);
+  }
+
+  private static double logSumExp(float[] values, int from, int count) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int c = 0; c < count; c++) {
+      max = Math.max(max, values[from + c]);
+    }
+    double sum = 0;
+    for (int c = 0; c < count; c++) {
+      sum += Math.exp(values[from + c] - max);
+    }
+    return max + Math.log(sum);
+  }
+
+  private static int argmax(float[] values, int from, int count) {
+    int best = 0;
+    for (int c = 1; c < count; c++) {
+      if (values[from + c] > values[from + best]) {
+        best = c;
+      }
+    }
+    return best;
   }
 
   /**
@@ -553,7 +676,7 @@ public final class Trainer {
       throw new TrainingDivergedException(epoch, EpochMetrics.Phase.VAL, "loss became " + e.loss());
     }
     EpochMetrics metrics = new EpochMetrics(epoch, EpochMetrics.Phase.VAL, e.loss(), e.accuracy(), List.of(),
-        e.seconds(), e.images());
+        e.seconds(), e.images(), e.ttaLoss(), e.ttaAccuracy());
     callbacks.forEach(c -> c.onPhaseEnd(this, metrics));
     return metrics;
   }
@@ -619,9 +742,10 @@ public final class Trainer {
   }
 
   private void trackBest(EpochMetrics val) {
-    if (val.accuracy() > state.bestValAccuracy()) {
+    double accuracy = selectBestOnTta ? val.ttaAccuracy() : val.accuracy();
+    if (accuracy > state.bestValAccuracy()) {
       bestWeights = model.stateDict();
-      state = state.withBest(val.accuracy(), val.epoch());
+      state = state.withBest(accuracy, val.epoch());
     }
   }
 

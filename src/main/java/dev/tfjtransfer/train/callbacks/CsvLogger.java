@@ -1,5 +1,6 @@
 package dev.tfjtransfer.train.callbacks;
 
+import dev.tfjtransfer.data.TestTimeAugmentation;
 import dev.tfjtransfer.train.Callback;
 import dev.tfjtransfer.train.EpochMetrics;
 import dev.tfjtransfer.train.ParamGroup;
@@ -15,24 +16,35 @@ import java.util.Locale;
 
 /**
  * {@code metrics.csv}: one row per phase (epoch, stage, phase, loss, acc, seconds, images, then
- * the learning rate of each named group, empty where a group is not in the current stage).
+ * the learning rate of each named group, empty where a group is not in the current stage; with
+ * test-time augmentation in validation, {@code tta_loss} and {@code tta_acc} last, empty on train rows).
  * A resumed run continues the same file. Rewritten whole (through a temporary and a rename) after
  * each phase, so it never ends in half a row.
  */
 public final class CsvLogger implements Callback {
   private final Path file;
   private final List<String> groupNames;
+  private final boolean ttaColumns;
   private final List<String> lines;
 
   /** @param groupNames every group name of every stage, in column order */
   public CsvLogger(Path file, List<String> groupNames) throws IOException {
+    this(file, groupNames, TestTimeAugmentation.NONE);
+  }
+
+  /** @param validationTta the validation's test-time augmentation: unless NONE, its loss and accuracy columns */
+  public CsvLogger(Path file, List<String> groupNames, TestTimeAugmentation validationTta) throws IOException {
     this.file = file;
     this.groupNames = List.copyOf(groupNames);
+    this.ttaColumns = validationTta != TestTimeAugmentation.NONE;
     if (Files.exists(file)) {
       lines = new ArrayList<>(Files.readAllLines(file));
     } else {
       List<String> header = new ArrayList<>(List.of("epoch", "stage", "phase", "loss", "acc", "seconds", "images"));
       groupNames.forEach(g -> header.add("lr_" + g));
+      if (ttaColumns) {
+        header.addAll(List.of("tta_loss", "tta_acc"));
+      }
       lines = new ArrayList<>(List.of(String.join(",", header)));
       AtomicFiles.writeLines(file, lines);
     }
@@ -52,6 +64,10 @@ public final class CsvLogger implements Callback {
         }
       }
       cells.add(cell);
+    }
+    if (ttaColumns) {
+      cells.add(m.hasTta() ? fmt(m.ttaLoss()) : "");
+      cells.add(m.hasTta() ? fmt(m.ttaAccuracy()) : "");
     }
     lines.add(String.join(",", cells));
     try {

@@ -50,6 +50,9 @@ public final class ModelCheckpoint implements Callback {
     out.metadata().putAll(metadata);
     out.metadata().put("epoch", String.valueOf(val.epoch()));
     out.metadata().put("val_accuracy", String.valueOf(val.accuracy()));
+    if (val.hasTta()) {
+      out.metadata().put("val_tta_accuracy", String.valueOf(val.ttaAccuracy()));
+    }
     if (writer != null) {
       writer.write(() -> write(out));
     } else {

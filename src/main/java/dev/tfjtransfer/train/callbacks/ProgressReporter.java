@@ -63,13 +63,16 @@ public final class ProgressReporter implements Callback {
     }
     String lrs = m.learningRates().isEmpty() ? "" : " lr " + String.join(",", m.learningRates().stream()
         .map(lr -> String.format(Locale.ROOT, "%.3g", lr)).toList());
-    out.printf(Locale.ROOT, "epoch %d/%d %-5s loss %.4f acc %.4f%s | %.1f img/s %.1fs%n", m.epoch(), totalEpochs,
-        m.phase().label(), m.loss(), m.accuracy(), lrs, m.imagesPerSecond(), m.seconds());
+    String tta = m.hasTta() ? String.format(Locale.ROOT, " | tta loss %.4f acc %.4f", m.ttaLoss(), m.ttaAccuracy())
+        : "";
+    out.printf(Locale.ROOT, "epoch %d/%d %-5s loss %.4f acc %.4f%s%s | %.1f img/s %.1fs%n", m.epoch(), totalEpochs,
+        m.phase().label(), m.loss(), m.accuracy(), tta, lrs, m.imagesPerSecond(), m.seconds());
   }
 
   @Override
   public void onFitEnd(Trainer trainer, History history) {
-    out.printf(Locale.ROOT, "best val acc %.4f at epoch %d; training took %.1fs%n",
-        trainer.state().bestValAccuracy(), trainer.state().bestEpoch(), (System.nanoTime() - fitStart) / 1e9);
+    out.printf(Locale.ROOT, "best val %s %.4f at epoch %d; training took %.1fs%n",
+        trainer.selectsBestOnTta() ? "tta acc" : "acc", trainer.state().bestValAccuracy(), trainer.state().bestEpoch(),
+        (System.nanoTime() - fitStart) / 1e9);
   }
 }

@@ -69,6 +69,10 @@ public final class TensorBoardLogger implements Callback, AutoCloseable {
     Writer w = m.phase() == EpochMetrics.Phase.TRAIN ? train : validation;
     scalar(w, m.epoch(), "epoch_loss", m.loss());
     scalar(w, m.epoch(), "epoch_accuracy", m.accuracy());
+    if (m.hasTta()) {
+      scalar(w, m.epoch(), "epoch_tta_loss", m.ttaLoss());
+      scalar(w, m.epoch(), "epoch_tta_accuracy", m.ttaAccuracy());
+    }
     List<ParamGroup> groups = trainer.setup() == null ? List.of() : trainer.setup().groups();
     for (int i = 0; i < m.learningRates().size() && i < groups.size(); i++) {
       scalar(w, m.epoch(), "learning_rate/" + groups.get(i).name(), m.learningRates().get(i));
