@@ -32,6 +32,7 @@ import importlib.util
 import json
 import math
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -80,11 +81,12 @@ def best_val_accuracy(run_dir):
 
 
 def tta_accuracy(jar, run_dir, mode):
-    """evaluate --run RUN --tta MODE on the run's best weights: the TTA accuracy."""
-    with tempfile.TemporaryDirectory() as out:
-        ct.run(["java", "-jar", jar, "evaluate", "--run", run_dir, "--tta", mode, "--out", out])
-        with open(os.path.join(out, "metrics.json")) as f:
-            return json.load(f)["tta"]["accuracy"]
+    """`evaluate --run RUN --tta MODE` on the run's best weights: the TTA top-1 from its console line."""
+    out = ct.run(["java", "-jar", jar, "evaluate", "--run", run_dir, "--tta", mode])
+    match = re.search(r"^with \S+ TTA \(\d+ views\): \d+ images: top-1 ([0-9.]+)", out, re.MULTILINE)
+    if not match:
+        sys.exit(f"evaluate --tta {mode}: no TTA line in its output:\n{out}")
+    return float(match.group(1))
 
 
 def drive(args):
