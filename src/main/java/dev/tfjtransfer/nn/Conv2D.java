@@ -65,6 +65,10 @@ public final class Conv2D extends Layer {
     return new Builder(name);
   }
 
+  long outChannels() {
+    return outChannels;
+  }
+
   @Override
   protected void build(LayerContext context, Shape inputShape) {
     long channels = inputShape.get(3);

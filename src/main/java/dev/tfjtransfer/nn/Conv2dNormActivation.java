@@ -16,13 +16,10 @@ public final class Conv2dNormActivation {
     return new Builder(name);
   }
 
+  /** Holds the convolution's settings in a {@link Conv2D.Builder}, plus the BatchNorm's and the activation. */
   public static final class Builder {
     private final String name;
-    private long inChannels;
-    private long outChannels;
-    private int kernel;
-    private int stride = 1;
-    private int groups = 1;
+    private final Conv2D.Builder conv = Conv2D.builder("0").optBias(false);
     private float eps = BatchNorm2d.DEFAULT_EPS;
     private float momentum = BatchNorm2d.DEFAULT_MOMENTUM;
     private Activation.Kind activation = Activation.Kind.RELU;
@@ -32,23 +29,23 @@ public final class Conv2dNormActivation {
     }
 
     public Builder setChannels(long in, long out) {
-      this.inChannels = in;
-      this.outChannels = out;
+      conv.setChannels(in, out);
       return this;
     }
 
+    /** The kernel size, with torchvision's padding (k - 1) / 2. */
     public Builder setKernel(int kernel) {
-      this.kernel = kernel;
+      conv.setKernel(kernel).optPadding((kernel - 1) / 2);
       return this;
     }
 
     public Builder optStride(int stride) {
-      this.stride = stride;
+      conv.optStride(stride);
       return this;
     }
 
     public Builder optGroups(int groups) {
-      this.groups = groups;
+      conv.optGroups(groups);
       return this;
     }
 
@@ -66,10 +63,9 @@ public final class Conv2dNormActivation {
     }
 
     public Sequential build() {
-      List<Layer> layers = new ArrayList<>(List.of(
-          Conv2D.builder("0").setChannels(inChannels, outChannels).setKernel(kernel).optStride(stride)
-              .optPadding((kernel - 1) / 2).optGroups(groups).optBias(false).build(),
-          new BatchNorm2d("1", outChannels, eps, momentum)));
+      Conv2D convolution = conv.build();
+      List<Layer> layers = new ArrayList<>(List.of(convolution,
+          new BatchNorm2d("1", convolution.outChannels(), eps, momentum)));
       if (activation != null) {
         layers.add(new Activation("2", activation));
       }

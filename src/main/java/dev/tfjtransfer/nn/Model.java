@@ -6,11 +6,9 @@ import dev.tfjtransfer.weights.StateDict;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -38,7 +36,6 @@ public final class Model implements AutoCloseable {
   private final SessionOptions sessionOptions;
   private final Map<String, Parameter> parameters = new LinkedHashMap<>();
   private final Map<String, SummaryRow> summaryRows = new LinkedHashMap<>();
-  private final Set<String> assigned = new HashSet<>();
   private final Map<String, Ops> layerScopes = new HashMap<>();
   private final Placeholder<TFloat32> images;
   private final Forward inference;
@@ -201,29 +198,24 @@ public final class Model implements AutoCloseable {
   /** Re-initializes every parameter from its layer's initializer (torchvision's init schemes). */
   public void initialize(long seed) {
     this.initSeed = seed;
-    assigned.clear();
+    io.forgetAssignments();
     ensureInitialized();
   }
 
   /** Re-initializes the named parameters only, e.g. a new head. */
   public void initialize(long seed, List<String> names) {
-    Map<Parameter, HostTensor> values = new LinkedHashMap<>();
-    for (String name : names) {
-      Parameter p = parameter(name);
-      values.put(p, p.initialValue(randomFor(seed, name)));
-    }
-    assign(values);
+    List<Parameter> selected = names.stream().map(this::parameter).toList();
+    io.assign(session(), selected, p -> p.initialValue(randomFor(seed, p.name())));
   }
 
   /** Gives every parameter that was neither loaded nor initialized its initial value. */
   public void ensureInitialized() {
-    List<Parameter> pending = parameters.values().stream().filter(p -> !assigned.contains(p.name())).toList();
+    List<Parameter> pending = parameters.values().stream().filter(p -> !io.isAssigned(p)).toList();
     if (pending.isEmpty()) {
       return;
     }
     // values drawn as their run comes: only about one run's initial values are in memory at once
     io.assign(session(), pending, p -> p.initialValue(randomFor(initSeed, p.name())));
-    pending.forEach(p -> assigned.add(p.name()));
   }
 
   /**
@@ -258,7 +250,7 @@ public final class Model implements AutoCloseable {
       throw new IllegalArgumentException("weights do not fit " + architecture + " (" + numOutputs() + " outputs): "
           + report.problems(8));
     }
-    assign(values);
+    io.assign(session(), values.keySet(), values::get);
     return report;
   }
 
@@ -325,11 +317,6 @@ public final class Model implements AutoCloseable {
 
   void recordOutput(String path, Layer layer, Shape shape) {
     summaryRows.putIfAbsent(path, new SummaryRow(layer, shape));
-  }
-
-  private void assign(Map<Parameter, HostTensor> values) {
-    io.assign(session(), values.keySet(), values::get);
-    values.keySet().forEach(p -> assigned.add(p.name()));
   }
 
   private static SplittableRandom randomFor(long seed, String name) {

@@ -5,8 +5,10 @@ import dev.tfjtransfer.weights.HostTensor;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
@@ -30,6 +32,7 @@ final class ParameterIo {
   private final Map<String, Placeholder<?>> feeds = new HashMap<>();
   private final Map<String, Op> assigns = new HashMap<>();
   private final Map<String, Operand<?>> reads = new HashMap<>();
+  private final Set<String> assigned = new HashSet<>();
 
   ParameterIo(Ops tf) {
     // one scope each, so exports can prune these ops by name
@@ -49,7 +52,7 @@ final class ParameterIo {
    * memory at a time (VGG16's classifier.0 alone is 411 MB). Not one run per parameter: each new
    * set of feeds makes the session prune and copy the whole graph, which made loading DenseNet-121
    * (727 parameters) take minutes; and all assign ops exist before the first run, since a session
-   * also re-reads a graph that grew.
+   * also re-reads a graph that grew. Records the parameters as assigned (loaded or initialized).
    */
   void assign(Session session, Collection<Parameter> parameters, Function<Parameter, HostTensor> valueOf) {
     parameters.forEach(this::createAssign);
@@ -83,6 +86,17 @@ final class ParameterIo {
     } finally {
       tensors.forEach(Tensor::close);
     }
+    chunk.forEach(p -> assigned.add(p.name()));
+  }
+
+  /** Whether {@link #assign} gave {@code p} a value since the last {@link #forgetAssignments}. */
+  boolean isAssigned(Parameter p) {
+    return assigned.contains(p.name());
+  }
+
+  /** Marks every parameter unassigned, so the model initializes them all again. */
+  void forgetAssignments() {
+    assigned.clear();
   }
 
   /** An op producing the parameter's value in torch layout. */

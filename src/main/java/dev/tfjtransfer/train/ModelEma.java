@@ -1,6 +1,5 @@
 package dev.tfjtransfer.train;
 
-import dev.tfjtransfer.nn.LoadMode;
 import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.nn.Parameter;
 import dev.tfjtransfer.weights.DType;
@@ -28,7 +27,10 @@ import org.tensorflow.types.family.TType;
  * ModelEmaV3): after each optimizer step, ema = ema + (1 - decay) * (weight - ema) for floating
  * point tensors, and integer buffers (num_batches_tracked) are copied. It starts as a copy of the
  * model. The averages are graph variables named {@code ema/<parameter>}, updated by one op, so
- * a step costs one extra session run and no host copy.
+ * a step costs one extra session run and no host copy. Validating on the averages swaps them into
+ * the model inside the graph too: the model's own weights wait in variables {@code
+ * ema_swap/<parameter>} (one more copy of the weights, instead of a host round trip of all of
+ * them per validation).
  */
 public final class ModelEma {
   private static final String PREFIX = "ema/";
@@ -41,6 +43,9 @@ public final class ModelEma {
   private final Op update;
   private final Op copyFromModel;
   private final Op copyToModel;
+  private final Op keepModelWeights;
+  private final Op restoreModelWeights;
+  private boolean swapped;
   private final Map<String, Placeholder<?>> restoreFeeds = new LinkedHashMap<>();
   private final Map<String, Op> restoreOps = new LinkedHashMap<>();
   private long updates;
@@ -98,6 +103,9 @@ public final class ModelEma {
     List<Op> updateOps = new ArrayList<>();
     List<Op> fromModel = new ArrayList<>();
     List<Op> toModel = new ArrayList<>();
+    List<Op> keep = new ArrayList<>();
+    List<Op> restore = new ArrayList<>();
+    Ops swapOps = model.tf().withSubScope("ema_swap");
     for (Parameter p : parameters) {
       Ops named = tf.withName(p.name());
       Variable<?> shadow = p.dtype() == DType.F32 ? named.variable(p.variable().shape(), TFloat32.class)
@@ -105,6 +113,9 @@ public final class ModelEma {
       shadows.put(p.name(), shadow);
       fromModel.add(tf.assign(cast(shadow), cast(p.variable())));
       toModel.add(tf.assign(cast(p.variable()), cast(shadow)));
+      Variable<?> kept = swapOps.withName(p.name()).variable(p.variable().shape(), p.variable().type());
+      keep.add(swapOps.assign(cast(kept), cast(p.variable())));
+      restore.add(swapOps.assign(cast(p.variable()), cast(kept)));
       if (p.dtype() == DType.F32) {
         @SuppressWarnings("unchecked")
         Variable<TFloat32> average = (Variable<TFloat32>) shadow;
@@ -118,8 +129,10 @@ public final class ModelEma {
     update = tf.withControlDependencies(updateOps).noOp();
     copyFromModel = tf.withControlDependencies(fromModel).noOp();
     copyToModel = tf.withControlDependencies(toModel).noOp();
+    keepModelWeights = swapOps.withControlDependencies(keep).noOp();
+    restoreModelWeights = swapOps.withControlDependencies(restore).noOp();
     model.ensureInitialized();
-    model.session().runner().addTarget(copyFromModel).run().close();
+    run(copyFromModel);
   }
 
   @SuppressWarnings("unchecked")
@@ -151,20 +164,38 @@ public final class ModelEma {
 
   /** The averaged weights as a torch-layout state_dict (the model's weights are left as they were). */
   public StateDict stateDict() {
-    StateDict live = model.stateDict();
-    model.session().runner().addTarget(copyToModel).run().close();
+    if (swapped) {
+      return model.stateDict();
+    }
+    swapIntoModel();
     try {
       return model.stateDict();
     } finally {
-      model.loadStateDict(live, LoadMode.STRICT);
+      restoreModelWeights();
     }
   }
 
-  /** Puts the averaged weights into the model; returns the model's own, for {@link Trainer} to put back. */
-  StateDict swapIntoModel() {
-    StateDict live = model.stateDict();
-    model.session().runner().addTarget(copyToModel).run().close();
-    return live;
+  /** Puts the averaged weights into the model, keeping its own for {@link #restoreModelWeights}. */
+  void swapIntoModel() {
+    if (swapped) {
+      throw new IllegalStateException("the averaged weights are in the model already");
+    }
+    run(keepModelWeights);
+    run(copyToModel);
+    swapped = true;
+  }
+
+  /** Puts back the model's own weights that {@link #swapIntoModel} kept. */
+  void restoreModelWeights() {
+    if (!swapped) {
+      throw new IllegalStateException("the averaged weights are not in the model");
+    }
+    run(restoreModelWeights);
+    swapped = false;
+  }
+
+  private void run(Op target) {
+    model.session().runner().addTarget(target).run().close();
   }
 
   /** The averages in graph layout keyed {@code ema/<parameter>}, for checkpoints. */

@@ -659,13 +659,13 @@ public final class Trainer {
       trackBest(metrics);
       return metrics;
     }
-    StateDict trained = ema.swapIntoModel();
+    ema.swapIntoModel();
     try {
       EpochMetrics metrics = validate(val, epoch, callbacks);
       trackBest(metrics);
       return metrics;
     } finally {
-      model.loadStateDict(trained, dev.tfjtransfer.nn.LoadMode.STRICT);
+      ema.restoreModelWeights();
     }
   }
 

@@ -1,11 +1,8 @@
 package dev.tfjtransfer.zoo;
 
-import dev.tfjtransfer.nn.AdaptiveAvgPool2d;
 import dev.tfjtransfer.nn.AvgPool2d;
 import dev.tfjtransfer.nn.BatchNorm2d;
 import dev.tfjtransfer.nn.Conv2D;
-import dev.tfjtransfer.nn.Dense;
-import dev.tfjtransfer.nn.Flatten;
 import dev.tfjtransfer.nn.Layer;
 import dev.tfjtransfer.nn.LayerContext;
 import dev.tfjtransfer.nn.MaxPool2d;
@@ -49,11 +46,9 @@ public final class DenseNet extends Layer {
   }
 
   private final Sequential features;
-  private final AdaptiveAvgPool2d avgpool;
-  private final Flatten flatten = new Flatten("flatten");
-  private final Layer classifier;
+  private final PooledClassifier head;
 
-  public DenseNet(Variant variant, HeadSpec head) {
+  public DenseNet(Variant variant, HeadSpec headSpec) {
     super("");
     List<Layer> layers = new ArrayList<>(List.of(
         Conv2D.builder("conv0").setChannels(3, variant.initFeatures).setKernel(7).optStride(2).optPadding(3)
@@ -72,25 +67,17 @@ public final class DenseNet extends Layer {
     }
     layers.add(new BatchNorm2d("norm5", channels));
     features = new Sequential("features", layers);
-    if (head.isMlp()) {
-      avgpool = new AdaptiveAvgPool2d("avgpool", head.pool(), head.pool());
-      classifier = Heads.mlp("classifier", channels * head.pool() * head.pool(), head);
-    } else {
-      avgpool = new AdaptiveAvgPool2d("avgpool", 1, 1);
-      classifier = new Dense("classifier", channels, head.numClasses());
-    }
+    head = PooledClassifier.linear("avgpool", "classifier", channels, headSpec);
   }
 
   @Override
   public List<Layer> children() {
-    return List.of(features, avgpool, classifier);
+    return List.of(features, head);
   }
 
   @Override
   protected Operand<TFloat32> call(LayerContext context, Operand<TFloat32> input) {
-    Operand<TFloat32> x = ReLU.relu(context, features.apply(context, input));
-    x = flatten.apply(context, avgpool.apply(context, x));
-    return classifier.apply(context, x);
+    return head.apply(context, ReLU.relu(context, features.apply(context, input)));
   }
 
   /** {@code _Transition}: BN, ReLU, 1x1 conv halving the channels, 2x2 average pool. */

@@ -1,12 +1,10 @@
 package dev.tfjtransfer.zoo;
 
 import dev.tfjtransfer.nn.Activation;
-import dev.tfjtransfer.nn.AdaptiveAvgPool2d;
 import dev.tfjtransfer.nn.BatchNorm2d;
 import dev.tfjtransfer.nn.Conv2dNormActivation;
 import dev.tfjtransfer.nn.Dense;
 import dev.tfjtransfer.nn.Dropout;
-import dev.tfjtransfer.nn.Flatten;
 import dev.tfjtransfer.nn.Layer;
 import dev.tfjtransfer.nn.LayerContext;
 import dev.tfjtransfer.nn.Sequential;
@@ -119,19 +117,17 @@ public final class EfficientNet extends Layer {
   }
 
   private final Sequential features;
-  private final AdaptiveAvgPool2d avgpool;
-  private final Flatten flatten = new Flatten("flatten");
-  private final Sequential classifier;
+  private final PooledClassifier head;
 
-  public EfficientNet(Variant variant, HeadSpec head) {
-    this(variant, head, variant.dropout, STOCHASTIC_DEPTH);
+  public EfficientNet(Variant variant, HeadSpec headSpec) {
+    this(variant, headSpec, variant.dropout, STOCHASTIC_DEPTH);
   }
 
   /**
    * @param dropout the classifier's dropout probability
    * @param stochasticDepth the last block's drop probability, torchvision's {@code stochastic_depth_prob}
    */
-  public EfficientNet(Variant variant, HeadSpec head, float dropout, float stochasticDepth) {
+  public EfficientNet(Variant variant, HeadSpec headSpec, float dropout, float stochasticDepth) {
     super("");
     Norm norm = new Norm(variant.bnEps, variant.bnMomentum);
     List<StageConfig> stages = variant.scaledStages();
@@ -154,14 +150,8 @@ public final class EfficientNet extends Layer {
     int lastConv = variant.lastChannel > 0 ? variant.lastChannel : 4 * lastIn;
     layers.add(norm.conv(String.valueOf(layers.size()), lastIn, lastConv, 1, 1, Activation.Kind.SILU).build());
     features = new Sequential("features", layers);
-    if (head.isMlp()) {
-      avgpool = new AdaptiveAvgPool2d("avgpool", head.pool(), head.pool());
-      classifier = Heads.mlp("classifier", (long) lastConv * head.pool() * head.pool(), head);
-    } else {
-      avgpool = new AdaptiveAvgPool2d("avgpool", 1, 1);
-      classifier = new Sequential("classifier", new Dropout("0", dropout),
-          new Dense("1", lastConv, head.numClasses()));
-    }
+    head = PooledClassifier.of("avgpool", "classifier", lastConv, headSpec, 1,
+        numClasses -> new Sequential("classifier", new Dropout("0", dropout), new Dense("1", lastConv, numClasses)));
   }
 
   /** The linear head's module, {@code classifier.1}, or the whole MLP head. */
@@ -171,14 +161,12 @@ public final class EfficientNet extends Layer {
 
   @Override
   public List<Layer> children() {
-    return List.of(features, avgpool, classifier);
+    return List.of(features, head);
   }
 
   @Override
   protected Operand<TFloat32> call(LayerContext context, Operand<TFloat32> input) {
-    Operand<TFloat32> x = features.apply(context, input);
-    x = flatten.apply(context, avgpool.apply(context, x));
-    return classifier.apply(context, x);
+    return head.apply(context, features.apply(context, input));
   }
 
   /** The variant's {@code norm_layer}: conv-BatchNorm-activation blocks with its eps and momentum. */

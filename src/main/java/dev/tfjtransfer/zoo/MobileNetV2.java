@@ -1,13 +1,11 @@
 package dev.tfjtransfer.zoo;
 
 import dev.tfjtransfer.nn.Activation;
-import dev.tfjtransfer.nn.AdaptiveAvgPool2d;
 import dev.tfjtransfer.nn.BatchNorm2d;
 import dev.tfjtransfer.nn.Conv2D;
 import dev.tfjtransfer.nn.Conv2dNormActivation;
 import dev.tfjtransfer.nn.Dense;
 import dev.tfjtransfer.nn.Dropout;
-import dev.tfjtransfer.nn.Flatten;
 import dev.tfjtransfer.nn.Layer;
 import dev.tfjtransfer.nn.LayerContext;
 import dev.tfjtransfer.nn.Sequential;
@@ -37,16 +35,14 @@ public final class MobileNetV2 extends Layer {
   private static final int LAST_CHANNEL = 1280;
 
   private final Sequential features;
-  private final AdaptiveAvgPool2d avgpool;
-  private final Flatten flatten = new Flatten("flatten");
-  private final Sequential classifier;
+  private final PooledClassifier head;
 
-  public MobileNetV2(HeadSpec head) {
-    this(head, 0.2f);
+  public MobileNetV2(HeadSpec headSpec) {
+    this(headSpec, 0.2f);
   }
 
   /** @param dropout the classifier's dropout probability, torchvision's {@code mobilenet_v2(dropout=...)} */
-  public MobileNetV2(HeadSpec head, float dropout) {
+  public MobileNetV2(HeadSpec headSpec, float dropout) {
     super("");
     List<Layer> layers = new ArrayList<>();
     layers.add(Conv2dNormActivation.builder("0").setChannels(3, INPUT_CHANNELS).setKernel(3).optStride(2)
@@ -61,14 +57,8 @@ public final class MobileNetV2 extends Layer {
     layers.add(Conv2dNormActivation.builder(String.valueOf(layers.size())).setChannels(channels, LAST_CHANNEL)
         .setKernel(1).optActivation(Activation.Kind.RELU6).build());
     features = new Sequential("features", layers);
-    if (head.isMlp()) {
-      avgpool = new AdaptiveAvgPool2d("avgpool", head.pool(), head.pool());
-      classifier = Heads.mlp("classifier", (long) LAST_CHANNEL * head.pool() * head.pool(), head);
-    } else {
-      avgpool = new AdaptiveAvgPool2d("avgpool", 1, 1);
-      classifier = new Sequential("classifier", new Dropout("0", dropout), new Dense("1", LAST_CHANNEL,
-          head.numClasses()));
-    }
+    head = PooledClassifier.of("avgpool", "classifier", LAST_CHANNEL, headSpec, 1,
+        numClasses -> new Sequential("classifier", new Dropout("0", dropout), new Dense("1", LAST_CHANNEL, numClasses)));
   }
 
   /** The linear head's module, {@code classifier.1}, or the whole MLP head. */
@@ -78,14 +68,12 @@ public final class MobileNetV2 extends Layer {
 
   @Override
   public List<Layer> children() {
-    return List.of(features, avgpool, classifier);
+    return List.of(features, head);
   }
 
   @Override
   protected Operand<TFloat32> call(LayerContext context, Operand<TFloat32> input) {
-    Operand<TFloat32> x = features.apply(context, input);
-    x = flatten.apply(context, avgpool.apply(context, x));
-    return classifier.apply(context, x);
+    return head.apply(context, features.apply(context, input));
   }
 
   /**

@@ -1,11 +1,9 @@
 package dev.tfjtransfer.zoo;
 
 import dev.tfjtransfer.nn.Activation;
-import dev.tfjtransfer.nn.AdaptiveAvgPool2d;
 import dev.tfjtransfer.nn.Conv2dNormActivation;
 import dev.tfjtransfer.nn.Dense;
 import dev.tfjtransfer.nn.Dropout;
-import dev.tfjtransfer.nn.Flatten;
 import dev.tfjtransfer.nn.Layer;
 import dev.tfjtransfer.nn.LayerContext;
 import dev.tfjtransfer.nn.Sequential;
@@ -80,16 +78,14 @@ public final class MobileNetV3 extends Layer {
   }
 
   private final Sequential features;
-  private final AdaptiveAvgPool2d avgpool;
-  private final Flatten flatten = new Flatten("flatten");
-  private final Sequential classifier;
+  private final PooledClassifier head;
 
-  public MobileNetV3(Variant variant, HeadSpec head) {
-    this(variant, head, 0.2f);
+  public MobileNetV3(Variant variant, HeadSpec headSpec) {
+    this(variant, headSpec, 0.2f);
   }
 
   /** @param dropout the classifier's dropout probability, torchvision's {@code dropout=...} */
-  public MobileNetV3(Variant variant, HeadSpec head, float dropout) {
+  public MobileNetV3(Variant variant, HeadSpec headSpec, float dropout) {
     super("");
     List<Layer> layers = new ArrayList<>();
     int stem = variant.blocks.get(0).in();
@@ -101,17 +97,12 @@ public final class MobileNetV3 extends Layer {
     int lastConv = 6 * lastIn;
     layers.add(conv(String.valueOf(layers.size()), lastIn, lastConv, 1, 1, Activation.Kind.HARDSWISH).build());
     features = new Sequential("features", layers);
-    if (head.isMlp()) {
-      avgpool = new AdaptiveAvgPool2d("avgpool", head.pool(), head.pool());
-      classifier = Heads.mlp("classifier", (long) lastConv * head.pool() * head.pool(), head);
-    } else {
-      avgpool = new AdaptiveAvgPool2d("avgpool", 1, 1);
-      classifier = new Sequential("classifier",
-          new Dense("0", lastConv, variant.lastChannel, Dense.Init.NORMAL_0_01),
-          new Activation("1", Activation.Kind.HARDSWISH),
-          new Dropout("2", dropout),
-          new Dense("3", variant.lastChannel, head.numClasses()));
-    }
+    head = PooledClassifier.of("avgpool", "classifier", lastConv, headSpec, 1,
+        numClasses -> new Sequential("classifier",
+            new Dense("0", lastConv, variant.lastChannel, Dense.Init.NORMAL_0_01),
+            new Activation("1", Activation.Kind.HARDSWISH),
+            new Dropout("2", dropout),
+            new Dense("3", variant.lastChannel, numClasses)));
   }
 
   /** The linear head's module, {@code classifier.3}, or the whole MLP head. */
@@ -127,14 +118,12 @@ public final class MobileNetV3 extends Layer {
 
   @Override
   public List<Layer> children() {
-    return List.of(features, avgpool, classifier);
+    return List.of(features, head);
   }
 
   @Override
   protected Operand<TFloat32> call(LayerContext context, Operand<TFloat32> input) {
-    Operand<TFloat32> x = features.apply(context, input);
-    x = flatten.apply(context, avgpool.apply(context, x));
-    return classifier.apply(context, x);
+    return head.apply(context, features.apply(context, input));
   }
 
   /**

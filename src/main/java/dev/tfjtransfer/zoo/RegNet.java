@@ -1,10 +1,7 @@
 package dev.tfjtransfer.zoo;
 
 import dev.tfjtransfer.nn.Activation;
-import dev.tfjtransfer.nn.AdaptiveAvgPool2d;
 import dev.tfjtransfer.nn.Conv2dNormActivation;
-import dev.tfjtransfer.nn.Dense;
-import dev.tfjtransfer.nn.Flatten;
 import dev.tfjtransfer.nn.Layer;
 import dev.tfjtransfer.nn.LayerContext;
 import dev.tfjtransfer.nn.ReLU;
@@ -98,11 +95,9 @@ public final class RegNet extends Layer {
 
   private final Sequential stem;
   private final Sequential trunkOutput;
-  private final AdaptiveAvgPool2d avgpool;
-  private final Flatten flatten = new Flatten("flatten");
-  private final Layer fc;
+  private final PooledClassifier head;
 
-  public RegNet(Variant variant, HeadSpec head) {
+  public RegNet(Variant variant, HeadSpec headSpec) {
     super("");
     stem = Conv2dNormActivation.builder("stem").setChannels(3, STEM_WIDTH).setKernel(3).optStride(2).build();
     List<Layer> stages = new ArrayList<>();
@@ -118,24 +113,17 @@ public final class RegNet extends Layer {
       stages.add(new Sequential(stageName, blocks));
     }
     trunkOutput = new Sequential("trunk_output", stages);
-    if (head.isMlp()) {
-      avgpool = new AdaptiveAvgPool2d("avgpool", head.pool(), head.pool());
-      fc = Heads.mlp("fc", widthIn * head.pool() * head.pool(), head);
-    } else {
-      avgpool = new AdaptiveAvgPool2d("avgpool", 1, 1);
-      fc = new Dense("fc", widthIn, head.numClasses());
-    }
+    head = PooledClassifier.linear("avgpool", "fc", widthIn, headSpec);
   }
 
   @Override
   public List<Layer> children() {
-    return List.of(stem, trunkOutput, avgpool, fc);
+    return List.of(stem, trunkOutput, head);
   }
 
   @Override
   protected Operand<TFloat32> call(LayerContext context, Operand<TFloat32> input) {
-    Operand<TFloat32> x = trunkOutput.apply(context, stem.apply(context, input));
-    return fc.apply(context, flatten.apply(context, avgpool.apply(context, x)));
+    return head.apply(context, trunkOutput.apply(context, stem.apply(context, input)));
   }
 
   /** torchvision's {@code _make_divisible(v, divisor)}: the nearest multiple, never 10% below v. */

@@ -1,10 +1,7 @@
 package dev.tfjtransfer.zoo;
 
-import dev.tfjtransfer.nn.AdaptiveAvgPool2d;
 import dev.tfjtransfer.nn.BatchNorm2d;
 import dev.tfjtransfer.nn.Conv2D;
-import dev.tfjtransfer.nn.Dense;
-import dev.tfjtransfer.nn.Flatten;
 import dev.tfjtransfer.nn.Layer;
 import dev.tfjtransfer.nn.LayerContext;
 import dev.tfjtransfer.nn.MaxPool2d;
@@ -54,11 +51,9 @@ public final class ResNet extends Layer {
   }
 
   private final Sequential body;
-  private final AdaptiveAvgPool2d avgpool;
-  private final Flatten flatten = new Flatten("flatten");
-  private final Layer fc;
+  private final PooledClassifier head;
 
-  public ResNet(Variant variant, HeadSpec head) {
+  public ResNet(Variant variant, HeadSpec headSpec) {
     super("");
     List<Layer> layers = new ArrayList<>(List.of(
         Conv2D.builder("conv1").setChannels(3, 64).setKernel(7).optStride(2).optPadding(3).optBias(false).build(),
@@ -81,26 +76,17 @@ public final class ResNet extends Layer {
     }
     // unnamed: conv1 ... layer4 stay top-level names, as in torchvision
     body = new Sequential("", layers);
-    if (head.isMlp()) {
-      avgpool = new AdaptiveAvgPool2d("avgpool", head.pool(), head.pool());
-      fc = Heads.mlp("fc", inplanes * head.pool() * head.pool(), head);
-    } else {
-      avgpool = new AdaptiveAvgPool2d("avgpool", 1, 1);
-      fc = new Dense("fc", inplanes, head.numClasses());
-    }
+    head = PooledClassifier.linear("avgpool", "fc", inplanes, headSpec);
   }
 
   @Override
   public List<Layer> children() {
-    return List.of(body, avgpool, fc);
+    return List.of(body, head);
   }
 
   @Override
   protected Operand<TFloat32> call(LayerContext context, Operand<TFloat32> input) {
-    Operand<TFloat32> x = body.apply(context, input);
-    x = avgpool.apply(context, x);
-    x = flatten.apply(context, x);
-    return fc.apply(context, x);
+    return head.apply(context, body.apply(context, input));
   }
 
   /** The 1x1 projection shortcut {@code downsample}: conv "0" and BatchNorm "1", or null when not needed. */

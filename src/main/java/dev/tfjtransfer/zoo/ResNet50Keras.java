@@ -1,10 +1,7 @@
 package dev.tfjtransfer.zoo;
 
-import dev.tfjtransfer.nn.AdaptiveAvgPool2d;
 import dev.tfjtransfer.nn.BatchNorm2d;
 import dev.tfjtransfer.nn.Conv2D;
-import dev.tfjtransfer.nn.Dense;
-import dev.tfjtransfer.nn.Flatten;
 import dev.tfjtransfer.nn.Layer;
 import dev.tfjtransfer.nn.LayerContext;
 import dev.tfjtransfer.nn.ReLU;
@@ -27,11 +24,9 @@ public final class ResNet50Keras extends Layer {
   private static final int[][] STAGES = {{2, 64, 3}, {3, 128, 4}, {4, 256, 6}, {5, 512, 3}};
 
   private final Sequential body;
-  private final AdaptiveAvgPool2d avgPool;
-  private final Flatten flatten = new Flatten("flatten");
-  private final Layer predictions;
+  private final PooledClassifier head;
 
-  public ResNet50Keras(HeadSpec head) {
+  public ResNet50Keras(HeadSpec headSpec) {
     super("");
     List<Layer> layers = new ArrayList<>();
     layers.add(Conv2D.builder("conv1_conv").setChannels(3, 64).setKernel(7).optStride(2).optPadding(3).build());
@@ -47,24 +42,17 @@ public final class ResNet50Keras extends Layer {
       }
     }
     body = new Sequential("", layers);
-    if (head.isMlp()) {
-      avgPool = new AdaptiveAvgPool2d("avg_pool", head.pool(), head.pool());
-      predictions = Heads.mlp("predictions", channels * head.pool() * head.pool(), head);
-    } else {
-      avgPool = new AdaptiveAvgPool2d("avg_pool", 1, 1);
-      predictions = new Dense("predictions", channels, head.numClasses());
-    }
+    head = PooledClassifier.linear("avg_pool", "predictions", channels, headSpec);
   }
 
   @Override
   public List<Layer> children() {
-    return List.of(body, avgPool, predictions);
+    return List.of(body, head);
   }
 
   @Override
   protected Operand<TFloat32> call(LayerContext context, Operand<TFloat32> input) {
-    Operand<TFloat32> x = body.apply(context, input);
-    return predictions.apply(context, flatten.apply(context, avgPool.apply(context, x)));
+    return head.apply(context, body.apply(context, input));
   }
 
   /**

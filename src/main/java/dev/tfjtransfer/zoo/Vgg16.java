@@ -1,10 +1,8 @@
 package dev.tfjtransfer.zoo;
 
-import dev.tfjtransfer.nn.AdaptiveAvgPool2d;
 import dev.tfjtransfer.nn.Conv2D;
 import dev.tfjtransfer.nn.Dense;
 import dev.tfjtransfer.nn.Dropout;
-import dev.tfjtransfer.nn.Flatten;
 import dev.tfjtransfer.nn.Layer;
 import dev.tfjtransfer.nn.LayerContext;
 import dev.tfjtransfer.nn.MaxPool2d;
@@ -25,32 +23,25 @@ public final class Vgg16 extends Layer {
   private static final int[] CONFIG_D = {64, 64, -1, 128, 128, -1, 256, 256, 256, -1, 512, 512, 512, -1, 512, 512, 512, -1};
 
   private final Sequential features;
-  private final AdaptiveAvgPool2d avgpool;
-  private final Flatten flatten = new Flatten("flatten");
-  private final Sequential classifier;
+  private final PooledClassifier head;
 
-  public Vgg16(HeadSpec head) {
-    this(head, 0.5f);
+  public Vgg16(HeadSpec headSpec) {
+    this(headSpec, 0.5f);
   }
 
   /** @param dropout the classifier's dropout probability, torchvision's {@code vgg16(dropout=...)} */
-  public Vgg16(HeadSpec head, float dropout) {
+  public Vgg16(HeadSpec headSpec, float dropout) {
     super("");
     features = features();
-    if (head.isMlp()) {
-      avgpool = new AdaptiveAvgPool2d("avgpool", head.pool(), head.pool());
-      classifier = Heads.mlp("classifier", 512L * head.pool() * head.pool(), head);
-    } else {
-      avgpool = new AdaptiveAvgPool2d("avgpool", 7, 7);
-      classifier = new Sequential("classifier",
-          new Dense("0", 512 * 7 * 7, 4096, Dense.Init.NORMAL_0_01),
-          new ReLU("1"),
-          new Dropout("2", dropout),
-          new Dense("3", 4096, 4096, Dense.Init.NORMAL_0_01),
-          new ReLU("4"),
-          new Dropout("5", dropout),
-          new Dense("6", 4096, head.numClasses()));
-    }
+    head = PooledClassifier.of("avgpool", "classifier", 512, headSpec, 7,
+        numClasses -> new Sequential("classifier",
+            new Dense("0", 512 * 7 * 7, 4096, Dense.Init.NORMAL_0_01),
+            new ReLU("1"),
+            new Dropout("2", dropout),
+            new Dense("3", 4096, 4096, Dense.Init.NORMAL_0_01),
+            new ReLU("4"),
+            new Dropout("5", dropout),
+            new Dense("6", 4096, numClasses)));
   }
 
   private static Sequential features() {
@@ -71,14 +62,11 @@ public final class Vgg16 extends Layer {
 
   @Override
   public List<Layer> children() {
-    return List.of(features, avgpool, classifier);
+    return List.of(features, head);
   }
 
   @Override
   protected Operand<TFloat32> call(LayerContext context, Operand<TFloat32> input) {
-    Operand<TFloat32> x = features.apply(context, input);
-    x = avgpool.apply(context, x);
-    x = flatten.apply(context, x);
-    return classifier.apply(context, x);
+    return head.apply(context, features.apply(context, input));
   }
 }

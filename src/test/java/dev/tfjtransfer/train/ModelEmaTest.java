@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * The weights' moving average over five real SGD steps of the tiny network against a re-statement
  * of timm's ModelEmaV2 (constant decay) and ModelEmaV3 with warm-up, on torch's own steps: every
  * weight and BatchNorm buffer within 1e-5 of its largest value. A checkpointed average restored
- * into a new trainer continues from the same values and update count.
+ * into a new trainer continues from the same values and update count. Swapping the average in for
+ * validation and back leaves the trained weights bit for bit as they were.
  */
 class ModelEmaTest {
   private static Trainer train(StateDict refs, ModelEma.Spec spec, Model model) {
@@ -54,6 +55,27 @@ class ModelEmaTest {
     try (Model model = TinyNet.create()) {
       Trainer trainer = train(refs, new ModelEma.Spec(0.9, false, 1, 2.0 / 3, 0, true), model);
       compare(refs, "v2.", trainer.ema().stateDict());
+    }
+  }
+
+  @Test
+  void validationSwapPutsTheAveragesInTheModelAndItsOwnWeightsBack() throws Exception {
+    StateDict refs = RecipeReferences.read("ema.safetensors");
+    try (Model model = TinyNet.create()) {
+      ModelEma ema = train(refs, new ModelEma.Spec(0.9, false, 1, 2.0 / 3, 0, true), model).ema();
+      StateDict trained = model.stateDict();
+      ema.swapIntoModel();
+      compare(refs, "v2.", model.stateDict());
+      compare(refs, "v2.", ema.stateDict());
+      ema.restoreModelWeights();
+      StateDict restored = model.stateDict();
+      for (String name : trained.names()) {
+        if (trained.get(name).dtype() == DType.I64) {
+          assertArrayEquals(trained.get(name).longs(), restored.get(name).longs(), name);
+        } else {
+          assertArrayEquals(trained.get(name).floats(), restored.get(name).floats(), 0f, name);
+        }
+      }
     }
   }
 
