@@ -1,11 +1,14 @@
 package dev.tfjtransfer.train;
 
 import dev.tfjtransfer.nn.BatchNormPolicy;
+import dev.tfjtransfer.nn.Bf16Fallback;
 import dev.tfjtransfer.nn.KernelCensus;
 import dev.tfjtransfer.nn.Mode;
 import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.nn.Parameter;
+import dev.tfjtransfer.nn.SessionOptions;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +59,8 @@ public final class TrainingStep {
   private final Placeholder<TFloat32> stepSamples;
   private final Op accumulate;
   private final Op resetAccumulators;
+  /** Ops of the step that stay float32 under bf16 (run as targets so Grappler's rewrite preserves them). */
+  private final List<GraphOperation> float32Ops = new ArrayList<>();
 
   /** What the loss compares the logits with: class indices, or probabilities (MixUp/CutMix). */
   public enum Targets {
@@ -122,6 +127,11 @@ public final class TrainingStep {
       List<Operand<?>> variables = trainable.stream().<Operand<?>>map(Parameter::variable).toList();
       List<Output<?>> grads = tf.gradients(loss, variables).dy();
       Set<GraphOperation> stepOps = model.graph().subgraphTo(Set.<Operand<?>>copyOf(grads));
+      if (model.sessionOptions().precision() == SessionOptions.Precision.BF16) {
+        Set<GraphOperation> differentiated = new HashSet<>(model.graph().subgraphFrom(Set.copyOf(variables)));
+        differentiated.retainAll(stepOps);
+        float32Ops.addAll(Bf16Fallback.keptFloat32(differentiated));
+      }
       List<Variable<TFloat32>> accumulators = new ArrayList<>();
       for (int i = 0; i < trainable.size(); i++) {
         @SuppressWarnings("unchecked")
@@ -370,6 +380,7 @@ public final class TrainingStep {
         }
       }
       runner.fetch(loss).fetch(correct).addTarget(applies ? train : accumulate);
+      float32Ops.forEach(runner::addTarget);
     }
 
     private <T extends Tensor> T own(T tensor) {
