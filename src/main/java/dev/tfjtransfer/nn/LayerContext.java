@@ -98,6 +98,16 @@ public final class LayerContext {
     return gradientReach != null && gradientReach.reaches(tensor);
   }
 
+  /** The parameter {@code operand} is the variable of, if it is one. */
+  java.util.Optional<Parameter> parameterOf(Operand<?> operand) {
+    return model.parameterOf(operand);
+  }
+
+  /** Registers a cached folded filter, recomputed by {@code refresh} whenever its {@code sources} may have changed. */
+  void addCachedFold(Op refresh, List<String> sources) {
+    model.addCachedFold(refresh, sources);
+  }
+
   /** Registers an op the caller must run with every step of this call's graph (running statistics). */
   public void addUpdate(Op update) {
     updates.add(update);

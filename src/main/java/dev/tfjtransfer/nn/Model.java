@@ -46,6 +46,12 @@ public final class Model implements AutoCloseable {
   private final ParameterIo io;
   private Session session;
   private long initSeed;
+  /** Ops recomputing the cached folded filters of frozen bf16 training steps, and the weights they read. */
+  private final List<Op> foldRefreshes = new ArrayList<>();
+  private final Set<String> foldSources = new HashSet<>();
+  /** Counts weight changes the cached folds must follow; the caches are current at {@code foldsVersion}. */
+  private long weightsVersion;
+  private long foldsVersion = -1;
 
   /** A layer's output as first seen in an inference call, for {@link #summary()}. */
   record SummaryRow(Layer layer, Shape outputShape) {}
@@ -224,6 +230,44 @@ public final class Model implements AutoCloseable {
     // values drawn as their run comes: only about one run's initial values are in memory at once
     io.assign(session(), pending, p -> p.initialValue(randomFor(initSeed, p.name())));
     pending.forEach(p -> assigned.add(p.name()));
+    weightsChanged();
+  }
+
+  /**
+   * Records that weights may have changed (loading, a training step that updates them, an EMA
+   * swap): cached folded filters are recomputed before the next step that reads them.
+   */
+  public void weightsChanged() {
+    weightsVersion++;
+  }
+
+  /** Whether a cached folded filter is computed from the weight or buffer {@code name}. */
+  public boolean feedsCachedFold(String name) {
+    return foldSources.contains(name);
+  }
+
+  /** Recomputes the cached folded filters in one run if weights changed since they were computed. */
+  public void refreshCachedFolds() {
+    if (foldRefreshes.isEmpty() || foldsVersion == weightsVersion) {
+      return;
+    }
+    Session.Runner runner = session().runner();
+    foldRefreshes.forEach(runner::addTarget);
+    runner.run().close();
+    foldsVersion = weightsVersion;
+  }
+
+  /** Registers a cached folded filter: {@code refresh} recomputes it from the parameters {@code sources}. */
+  void addCachedFold(Op refresh, List<String> sources) {
+    foldRefreshes.add(refresh);
+    foldSources.addAll(sources);
+    foldsVersion = -1;
+  }
+
+  /** The parameter whose variable {@code operand} is, if it is one. */
+  java.util.Optional<Parameter> parameterOf(Operand<?> operand) {
+    Parameter p = parameters.get(operand.op().name());
+    return p != null && p.variable().op().equals(operand.op()) ? java.util.Optional.of(p) : java.util.Optional.empty();
   }
 
   /**
@@ -330,6 +374,7 @@ public final class Model implements AutoCloseable {
   private void assign(Map<Parameter, HostTensor> values) {
     io.assign(session(), values.keySet(), values::get);
     values.keySet().forEach(p -> assigned.add(p.name()));
+    weightsChanged();
   }
 
   private static SplittableRandom randomFor(long seed, String name) {

@@ -153,6 +153,7 @@ public final class ModelEma {
   public StateDict stateDict() {
     StateDict live = model.stateDict();
     model.session().runner().addTarget(copyToModel).run().close();
+    model.weightsChanged();
     try {
       return model.stateDict();
     } finally {
@@ -164,6 +165,7 @@ public final class ModelEma {
   StateDict swapIntoModel() {
     StateDict live = model.stateDict();
     model.session().runner().addTarget(copyToModel).run().close();
+    model.weightsChanged();
     return live;
   }
 

@@ -61,6 +61,7 @@ public final class TrainingStep {
   private final Op resetAccumulators;
   /** Ops of the step that stay float32 under bf16 (run as targets so Grappler's rewrite preserves them). */
   private final List<GraphOperation> float32Ops = new ArrayList<>();
+  private final List<String> trainableNames;
 
   /** What the loss compares the logits with: class indices, or probabilities (MixUp/CutMix). */
   public enum Targets {
@@ -101,6 +102,7 @@ public final class TrainingStep {
     this.groups = List.copyOf(groups);
     this.state = state;
     List<Parameter> trainable = model.trainableWeights();
+    trainableNames = trainable.stream().map(Parameter::name).toList();
     List<Integer> groupIndex = assignGroups(trainable); // before any op is added: a bad group changes no graph
     Ops tf = model.tf().withSubScope("train");
     labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(Shape.UNKNOWN_SIZE)));
@@ -349,6 +351,15 @@ public final class TrainingStep {
     }
   }
 
+  /**
+   * Whether this step may change weights that a cached folded filter is computed from (the step
+   * trains one, or updates BatchNorm running statistics); a frozen bf16 step reads such caches and
+   * changes none of their sources, so they stay computed across its steps.
+   */
+  private boolean changesFoldedWeights() {
+    return !forward.updates().isEmpty() || trainableNames.stream().anyMatch(model::feedsCachedFold);
+  }
+
   /** A step's runner with its feeds, and the scalar tensors it created for them. */
   private final class StepFeeds implements AutoCloseable {
     private final List<Tensor> owned = new ArrayList<>();
@@ -361,6 +372,10 @@ public final class TrainingStep {
       }
       model.ensureInitialized();
       state.initializeNew();
+      model.refreshCachedFolds();
+      if (changesFoldedWeights()) {
+        model.weightsChanged();
+      }
       runner = model.session().runner().feed(inputTarget, input).feed(labels, batchLabels)
           .feed(seed, own(TInt64.vectorOf(runSeed, step)));
       if (targets != null) {
