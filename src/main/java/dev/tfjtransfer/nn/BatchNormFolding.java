@@ -77,7 +77,8 @@ final class BatchNormFolding {
       Operand<TFloat32> mean, Operand<TFloat32> variance, float eps) {
     Operand<TFloat32> scale = tf.math.mul(gamma, tf.math.rsqrt(tf.math.add(variance, tf.constant(eps))));
     // the filter is HWIO: the per-output-channel scale broadcasts over its last axis
-    return new Folded(tf.math.mul((Operand<TFloat32>) conv.input(1), scale), tf.math.sub(beta, tf.math.mul(mean, scale)));
+    return new Folded(tf.math.mul((Operand<TFloat32>) conv.input(1), scale),
+        tf.math.sub(beta, tf.math.mul(mean, scale)));
   }
 
   @SuppressWarnings("unchecked")

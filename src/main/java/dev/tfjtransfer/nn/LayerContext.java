@@ -2,6 +2,7 @@ package dev.tfjtransfer.nn;
 
 import dev.tfjtransfer.weights.DType;
 import java.util.List;
+import java.util.Optional;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
@@ -99,7 +100,7 @@ public final class LayerContext {
   }
 
   /** The parameter {@code operand} is the variable of, if it is one. */
-  java.util.Optional<Parameter> parameterOf(Operand<?> operand) {
+  Optional<Parameter> parameterOf(Operand<?> operand) {
     return model.parameterOf(operand);
   }
 

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.tensorflow.Graph;
@@ -265,9 +266,9 @@ public final class Model implements AutoCloseable {
   }
 
   /** The parameter whose variable {@code operand} is, if it is one. */
-  java.util.Optional<Parameter> parameterOf(Operand<?> operand) {
+  Optional<Parameter> parameterOf(Operand<?> operand) {
     Parameter p = parameters.get(operand.op().name());
-    return p != null && p.variable().op().equals(operand.op()) ? java.util.Optional.of(p) : java.util.Optional.empty();
+    return p != null && p.variable().op().equals(operand.op()) ? Optional.of(p) : Optional.empty();
   }
 
   /**

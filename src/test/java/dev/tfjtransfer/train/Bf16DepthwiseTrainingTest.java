@@ -89,7 +89,8 @@ class Bf16DepthwiseTrainingTest {
     // features.7 trains (one depthwise convolution with a gradient); features.0-6 are frozen, so their
     // SiLUs are x * Sigmoid(x), which Grappler fuses: kept-float32 targets there would break the step
     KernelCensus partial = step(Precision.BF16, "features.7", "features.8", "classifier").census();
-    assertEquals(1, partial.count("DepthwiseConv2dNativeBackpropFilter", DataType.DT_FLOAT), partial.counts().toString());
+    assertEquals(1, partial.count("DepthwiseConv2dNativeBackpropFilter", DataType.DT_FLOAT),
+        partial.counts().toString());
     assertEquals(0, partial.count("DepthwiseConv2dNativeBackpropFilter", DataType.DT_BFLOAT16));
     assertEquals(1, partial.count("DepthwiseConv2dNative", DataType.DT_FLOAT));
     assertEquals(DEPTHWISE - 1, partial.count("DepthwiseConv2dNative", DataType.DT_BFLOAT16));

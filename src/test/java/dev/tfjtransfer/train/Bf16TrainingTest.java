@@ -215,11 +215,14 @@ class Bf16TrainingTest {
         // learning rate 0: the head does not move, so every step sees the same weights
         KernelCensus k = step.traceKernels(x, y, new double[] {0}, 0);
         System.out.println("bf16 frozen step kernels: " + k.counts());
-        assertEquals(0, k.count("Rsqrt", DataType.DT_FLOAT) + k.count("Rsqrt", DataType.DT_BFLOAT16), "no per-step rsqrt");
+        assertEquals(0, k.count("Rsqrt", DataType.DT_FLOAT) + k.count("Rsqrt", DataType.DT_BFLOAT16),
+            "no per-step rsqrt");
         // one Mul is the loss gradient's 1 / batch; folding per step took 61 (the scales, filters and biases)
-        assertEquals(1, k.count("Mul", DataType.DT_FLOAT) + k.count("Mul", DataType.DT_BFLOAT16), "no per-step rescaling");
-        assertEquals(20, k.count("FusedConv2D", DataType.DT_BFLOAT16) + k.count("PadWithFusedConv2D", DataType.DT_BFLOAT16),
-            "every convolution fused with its folded bias: " + k.counts());
+        assertEquals(1, k.count("Mul", DataType.DT_FLOAT) + k.count("Mul", DataType.DT_BFLOAT16),
+            "no per-step rescaling");
+        assertEquals(20, k.count("FusedConv2D", DataType.DT_BFLOAT16)
+            + k.count("PadWithFusedConv2D", DataType.DT_BFLOAT16), "every convolution fused with its folded bias: "
+            + k.counts());
         float before = step.run(x, y, new double[] {0}, 1).loss();
         assertEquals(crossEntropy(model.predict(pixels, 4), labels), before, 1e-3 * before, "cached fold = per-run fold");
 
