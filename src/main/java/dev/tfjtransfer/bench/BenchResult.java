@@ -28,4 +28,6 @@ public record BenchResult(
     @JsonProperty("loadavg_1m_before") String loadavg1mBefore,
     @JsonProperty("inter_op_threads") int interOpThreads,
     /** Executed kernels by op type and element type ({@code --kernels}), else null. */
-    @JsonProperty("kernels") @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Integer> kernels) {}
+    @JsonProperty("kernels") @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Integer> kernels,
+    /** The same kernels' summed time in microseconds in the traced step ({@code --kernels}), else null. */
+    @JsonProperty("kernel_micros") @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Long> kernelMicros) {}

@@ -86,7 +86,8 @@ public final class ModelBenchmark {
           c.batch() / median, sorted[0], sorted[sorted.length - 1], Arrays.stream(times).average().orElse(0),
           peakRssMb(), c.precision().name().toLowerCase(Locale.ROOT),
           c.data() == null ? "synthetic" : c.data().toString(), c.implementation().name().toLowerCase(Locale.ROOT),
-          loadBefore, c.interOpThreads(), kernels == null ? null : kernels.counts());
+          loadBefore, c.interOpThreads(), kernels == null ? null : kernels.counts(),
+          kernels == null ? null : kernels.micros());
     }
   }
 

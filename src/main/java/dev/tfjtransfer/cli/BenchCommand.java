@@ -39,7 +39,8 @@ final class BenchCommand implements Callable<Integer> {
   int interOpThreads;
 
   @Option(names = "--kernels", description = "after timing, trace one step and add the kernels it executed, by op type"
-      + " and element type (e.g. \"Conv2DBackpropFilter bfloat16\": 20), to the JSON line")
+      + " and element type (e.g. \"Conv2DBackpropFilter bfloat16\": 20), and their summed time in that step,"
+      + " to the JSON line")
   boolean kernels;
 
   @Option(names = "--warmup", defaultValue = "3")

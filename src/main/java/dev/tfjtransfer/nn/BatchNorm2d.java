@@ -80,7 +80,7 @@ public final class BatchNorm2d extends Layer {
     Operand<TFloat32> variance = (Operand<TFloat32>) runningVar.variable();
     if (!usesBatchStatistics(context)) {
       Operand<TFloat32> folded = context.precision() == SessionOptions.Precision.BF16
-          ? BatchNormFolding.fold(tf, input, gamma, beta, mean, variance, eps) : null;
+          ? BatchNormFolding.fold(context, input, weight, bias, runningMean, runningVar, eps) : null;
       if (folded != null) {
         return folded;
       }

@@ -2,6 +2,7 @@ package dev.tfjtransfer.nn;
 
 import dev.tfjtransfer.weights.DType;
 import java.util.List;
+import java.util.Optional;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
@@ -96,6 +97,16 @@ public final class LayerContext {
    */
   public boolean receivesGradient(Operand<?> tensor) {
     return gradientReach != null && gradientReach.reaches(tensor);
+  }
+
+  /** The parameter {@code operand} is the variable of, if it is one. */
+  Optional<Parameter> parameterOf(Operand<?> operand) {
+    return model.parameterOf(operand);
+  }
+
+  /** Registers a cached folded filter, recomputed by {@code refresh} whenever its {@code sources} may have changed. */
+  void addCachedFold(Op refresh, List<String> sources) {
+    model.addCachedFold(refresh, sources);
   }
 
   /** Registers an op the caller must run with every step of this call's graph (running statistics). */

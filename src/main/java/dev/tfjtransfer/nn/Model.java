@@ -6,9 +6,12 @@ import dev.tfjtransfer.weights.StateDict;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -43,6 +46,12 @@ public final class Model implements AutoCloseable {
   private final ParameterIo io;
   private Session session;
   private long initSeed;
+  /** Ops recomputing the cached folded filters of frozen bf16 training steps, and the weights they read. */
+  private final List<Op> foldRefreshes = new ArrayList<>();
+  private final Set<String> foldSources = new HashSet<>();
+  /** Counts weight changes the cached folds must follow; the caches are current at {@code foldsVersion}. */
+  private long weightsVersion;
+  private long foldsVersion = -1;
 
   /** A layer's output as first seen in an inference call, for {@link #summary()}. */
   record SummaryRow(Layer layer, Shape outputShape) {}
@@ -206,6 +215,7 @@ public final class Model implements AutoCloseable {
   public void initialize(long seed, List<String> names) {
     List<Parameter> selected = names.stream().map(this::parameter).toList();
     io.assign(session(), selected, p -> p.initialValue(randomFor(seed, p.name())));
+    weightsChanged();
   }
 
   /** Gives every parameter that was neither loaded nor initialized its initial value. */
@@ -216,6 +226,44 @@ public final class Model implements AutoCloseable {
     }
     // values drawn as their run comes: only about one run's initial values are in memory at once
     io.assign(session(), pending, p -> p.initialValue(randomFor(initSeed, p.name())));
+    weightsChanged();
+  }
+
+  /**
+   * Records that weights may have changed (loading, a training step that updates them, an EMA
+   * swap): cached folded filters are recomputed before the next step that reads them.
+   */
+  public void weightsChanged() {
+    weightsVersion++;
+  }
+
+  /** Whether a cached folded filter is computed from the weight or buffer {@code name}. */
+  public boolean feedsCachedFold(String name) {
+    return foldSources.contains(name);
+  }
+
+  /** Recomputes the cached folded filters in one run if weights changed since they were computed. */
+  public void refreshCachedFolds() {
+    if (foldRefreshes.isEmpty() || foldsVersion == weightsVersion) {
+      return;
+    }
+    Session.Runner runner = session().runner();
+    foldRefreshes.forEach(runner::addTarget);
+    runner.run().close();
+    foldsVersion = weightsVersion;
+  }
+
+  /** Registers a cached folded filter: {@code refresh} recomputes it from the parameters {@code sources}. */
+  void addCachedFold(Op refresh, List<String> sources) {
+    foldRefreshes.add(refresh);
+    foldSources.addAll(sources);
+    foldsVersion = -1;
+  }
+
+  /** The parameter whose variable {@code operand} is, if it is one. */
+  Optional<Parameter> parameterOf(Operand<?> operand) {
+    Parameter p = parameters.get(operand.op().name());
+    return p != null && p.variable().op().equals(operand.op()) ? Optional.of(p) : Optional.empty();
   }
 
   /**
@@ -251,6 +299,7 @@ public final class Model implements AutoCloseable {
           + report.problems(8));
     }
     io.assign(session(), values.keySet(), values::get);
+    weightsChanged();
     return report;
   }
 

@@ -182,6 +182,7 @@ public final class ModelEma {
     }
     run(keepModelWeights);
     run(copyToModel);
+    model.weightsChanged();
     swapped = true;
   }
 
@@ -191,6 +192,7 @@ public final class ModelEma {
       throw new IllegalStateException("the averaged weights are not in the model");
     }
     run(restoreModelWeights);
+    model.weightsChanged();
     swapped = false;
   }
 

@@ -1,11 +1,14 @@
 package dev.tfjtransfer.train;
 
 import dev.tfjtransfer.nn.BatchNormPolicy;
+import dev.tfjtransfer.nn.Bf16Fallback;
 import dev.tfjtransfer.nn.KernelCensus;
 import dev.tfjtransfer.nn.Mode;
 import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.nn.Parameter;
+import dev.tfjtransfer.nn.SessionOptions;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +59,9 @@ public final class TrainingStep {
   private final Placeholder<TFloat32> stepSamples;
   private final Op accumulate;
   private final Op resetAccumulators;
+  /** Ops of the step that stay float32 under bf16 (run as targets so Grappler's rewrite preserves them). */
+  private final List<GraphOperation> float32Ops = new ArrayList<>();
+  private final List<String> trainableNames;
 
   /** What the loss compares the logits with: class indices, or probabilities (MixUp/CutMix). */
   public enum Targets {
@@ -96,6 +102,7 @@ public final class TrainingStep {
     this.groups = List.copyOf(groups);
     this.state = state;
     List<Parameter> trainable = model.trainableWeights();
+    trainableNames = trainable.stream().map(Parameter::name).toList();
     List<Integer> groupIndex = assignGroups(trainable); // before any op is added: a bad group changes no graph
     Ops tf = model.tf().withSubScope("train");
     labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(Shape.UNKNOWN_SIZE)));
@@ -122,6 +129,11 @@ public final class TrainingStep {
       List<Operand<?>> variables = trainable.stream().<Operand<?>>map(Parameter::variable).toList();
       List<Output<?>> grads = tf.gradients(loss, variables).dy();
       Set<GraphOperation> stepOps = model.graph().subgraphTo(Set.<Operand<?>>copyOf(grads));
+      if (model.sessionOptions().precision() == SessionOptions.Precision.BF16) {
+        Set<GraphOperation> differentiated = new HashSet<>(model.graph().subgraphFrom(Set.copyOf(variables)));
+        differentiated.retainAll(stepOps);
+        float32Ops.addAll(Bf16Fallback.keptFloat32(differentiated));
+      }
       List<Variable<TFloat32>> accumulators = new ArrayList<>();
       for (int i = 0; i < trainable.size(); i++) {
         @SuppressWarnings("unchecked")
@@ -339,6 +351,15 @@ public final class TrainingStep {
     }
   }
 
+  /**
+   * Whether this step may change weights that a cached folded filter is computed from (the step
+   * trains one, or updates BatchNorm running statistics); a frozen bf16 step reads such caches and
+   * changes none of their sources, so they stay computed across its steps.
+   */
+  private boolean changesFoldedWeights() {
+    return !forward.updates().isEmpty() || trainableNames.stream().anyMatch(model::feedsCachedFold);
+  }
+
   /** A step's runner with its feeds, and the scalar tensors it created for them. */
   private final class StepFeeds implements AutoCloseable {
     private final List<Tensor> owned = new ArrayList<>();
@@ -351,6 +372,10 @@ public final class TrainingStep {
       }
       model.ensureInitialized();
       state.initializeNew();
+      model.refreshCachedFolds();
+      if (changesFoldedWeights()) {
+        model.weightsChanged();
+      }
       runner = model.session().runner().feed(inputTarget, input).feed(labels, batchLabels)
           .feed(seed, own(TInt64.vectorOf(runSeed, step)));
       if (targets != null) {
@@ -370,6 +395,7 @@ public final class TrainingStep {
         }
       }
       runner.fetch(loss).fetch(correct).addTarget(applies ? train : accumulate);
+      float32Ops.forEach(runner::addTarget);
     }
 
     private <T extends Tensor> T own(T tensor) {

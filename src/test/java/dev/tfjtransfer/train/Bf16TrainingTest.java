@@ -13,6 +13,7 @@ import dev.tfjtransfer.data.Transforms;
 import dev.tfjtransfer.nn.BatchNormPolicy;
 import dev.tfjtransfer.nn.KernelCensus;
 import dev.tfjtransfer.nn.Model;
+import dev.tfjtransfer.nn.Parameter;
 import dev.tfjtransfer.nn.SessionOptions;
 import dev.tfjtransfer.nn.SessionOptions.Precision;
 import dev.tfjtransfer.weights.StateDict;
@@ -186,5 +187,69 @@ class Bf16TrainingTest {
           decisive, w.length);
       assertTrue(decisive > 0.5 * w.length, name + ": only " + decisive + " of " + w.length + " updates decide");
     }
+  }
+
+  /**
+   * A frozen bf16 step folds each BatchNorm into its convolution once (cached in variables), not
+   * every step, and the cache follows weight changes: the step's loss equals the cross-entropy of
+   * the inference logits (which fold per run) before and after the backbone is re-initialized.
+   */
+  @Test
+  void frozenBf16StepReadsCachedFoldedFiltersThatFollowWeightChanges() {
+    try (Model model = ModelZoo.create("resnet18", HeadSpec.linear(3), 64, 64,
+        new SessionOptions(2, 2, Precision.BF16))) {
+      model.initialize(0);
+      FreezeSpec.allButHead().freeze(model, "fc");
+      TrainingStep step = new TrainingStep(model, List.of(new ParamGroup("head", List.of(), 0, 0)),
+          OptimizerSpec.Sgd.withMomentum(0.9), new OptimizerState(model), CrossEntropyLoss.standard(),
+          BatchNormPolicy.FROZEN_USE_RUNNING_STATS, false);
+      float[] pixels = new float[4 * 64 * 64 * 3];
+      java.util.Random random = new java.util.Random(5);
+      for (int i = 0; i < pixels.length; i++) {
+        pixels[i] = (float) random.nextGaussian();
+      }
+      int[] labels = {0, 1, 2, 1};
+      try (TFloat32 x = TFloat32.tensorOf(org.tensorflow.ndarray.Shape.of(4, 64, 64, 3));
+          TInt32 y = TInt32.vectorOf(labels)) {
+        x.asRawTensor().data().asFloats().write(pixels);
+        // learning rate 0: the head does not move, so every step sees the same weights
+        KernelCensus k = step.traceKernels(x, y, new double[] {0}, 0);
+        System.out.println("bf16 frozen step kernels: " + k.counts());
+        assertEquals(0, k.count("Rsqrt", DataType.DT_FLOAT) + k.count("Rsqrt", DataType.DT_BFLOAT16),
+            "no per-step rsqrt");
+        // one Mul is the loss gradient's 1 / batch; folding per step took 61 (the scales, filters and biases)
+        assertEquals(1, k.count("Mul", DataType.DT_FLOAT) + k.count("Mul", DataType.DT_BFLOAT16),
+            "no per-step rescaling");
+        assertEquals(20, k.count("FusedConv2D", DataType.DT_BFLOAT16)
+            + k.count("PadWithFusedConv2D", DataType.DT_BFLOAT16), "every convolution fused with its folded bias: "
+            + k.counts());
+        float before = step.run(x, y, new double[] {0}, 1).loss();
+        assertEquals(crossEntropy(model.predict(pixels, 4), labels), before, 1e-3 * before, "cached fold = per-run fold");
+
+        model.initialize(7, model.weights().stream().map(Parameter::name)
+            .filter(n -> n.startsWith("layer") && n.contains("conv")).toList());
+        float after = step.run(x, y, new double[] {0}, 2).loss();
+        assertEquals(crossEntropy(model.predict(pixels, 4), labels), after, 1e-3 * after,
+            "after re-initializing the convolutions the step reads the new folded filters");
+        assertTrue(Math.abs(after - before) > 1e-2 * before, "the weights changed the loss: " + before + " " + after);
+      }
+    }
+  }
+
+  private static float crossEntropy(float[] logits, int[] labels) {
+    int classes = logits.length / labels.length;
+    double sum = 0;
+    for (int i = 0; i < labels.length; i++) {
+      double max = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < classes; c++) {
+        max = Math.max(max, logits[i * classes + c]);
+      }
+      double z = 0;
+      for (int c = 0; c < classes; c++) {
+        z += Math.exp(logits[i * classes + c] - max);
+      }
+      sum += max + Math.log(z) - logits[i * classes + labels[i]];
+    }
+    return (float) (sum / labels.length);
   }
 }
