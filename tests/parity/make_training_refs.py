@@ -12,21 +12,12 @@ Cases (64x64 inputs, 4 images per batch, a different seeded batch per step):
                  two correct implementations flip signs and differ by 2 lr, far above 1e-4.
   resnet18_head  the tutorial's fixed feature extractor: requires_grad False except fc, AdamW on
                  fc only, model.train() (frozen BatchNorm layers still update running stats).
-  convnext_tiny_adamw
-                 convnext_tiny without stochastic depth, new 3-class head, all trainable, two groups
-                 (head at 10x the backbone's lr, both with weight decay 0.05), AdamW eps 1e-3 as above.
-  mobilenet_v3_small_adamw, efficientnet_b0_sgd
-                 one model of each new family with a new head, all trainable, model.train(), two
-                 groups (features, classifier) with their own learning rates; dropout and
-                 stochastic depth off; AdamW with eps 1e-3 as above, or SGD momentum 0.9.
-                 MobileNetV2 is left out: from this init, with train-mode BatchNorm on 4 images,
-                 its training is chaotic (scaling the initial weights by 1 +- 1e-7 moves torch's
-                 own third loss by 2.3%), so no implementation can be compared with it.
 Saved per case: the initial state_dict (.pth), the batches and losses, and the final state_dict.
-Float64 cases (see float64_cases; 128x128 inputs, 2 images per batch, head at 10x the backbone's lr):
-  resnext50_32x4d_sgd, densenet121_sgd  SGD momentum 0.9, lr 1e-3 / 1e-4, weight decay 1e-4
-  regnet_y_400mf_adamw                   AdamW lr 1e-3 / 1e-4, weight decay 0.05, eps 1e-3
-  saved as above, but with losses_f64/losses_f32 and final-f64/final-f32 state_dicts.
+Float64 cases (see float64_cases and FAMILIES): one model of each family of the zoo, each with
+SGD momentum 0.9 (weight decay 1e-4) and AdamW (weight decay 0.05, eps 1e-3), two groups (the head
+at lr 1e-3, the rest at 1e-4), dropout and stochastic depth off, 2 images per batch at the family's
+input size (128 px for resnext50_32x4d, densenet121, regnet_y_400mf; 64 px for the others), saved
+as above but with losses_f64/losses_f32 and final-f64/final-f32 state_dicts.
 Also schedules.safetensors: learning rates of torch's schedulers per epoch / step.
 
 Usage: /usr/bin/python3 make_training_refs.py OUT_DIR
@@ -77,79 +68,104 @@ def two_groups(model, head, head_lr, rest_lr, weight_decay):
             {"params": rest, "lr": rest_lr, "weight_decay": weight_decay}]
 
 
-def convnext_tiny_adamw():
-    # stochastic depth off: its random row masks cannot match across frameworks
-    model = torchvision.models.convnext_tiny(stochastic_depth_prob=0.0)
-    model.classifier[2] = nn.Linear(768, 3)
-    return model, torch.optim.AdamW(two_groups(model, model.classifier[2], 1e-3, 1e-4, 0.05), eps=1e-3), 3
+CASES = {"vgg16_sgd": vgg16_sgd, "resnet18_adamw": resnet18_adamw, "resnet18_head": resnet18_head}
 
 
-
-def features_and_classifier(model, features_lr, classifier_lr):
-    return [{"params": model.features.parameters(), "lr": features_lr},
-            {"params": model.classifier.parameters(), "lr": classifier_lr}]
-
-
-def mobilenet_v3_small_adamw():
-    model = torchvision.models.mobilenet_v3_small(dropout=0.0)
-    model.classifier[3] = nn.Linear(1024, 3)
-    groups = features_and_classifier(model, 1e-3, 5e-3)
-    return model, torch.optim.AdamW(groups, lr=1e-3, weight_decay=0.01, eps=1e-3), 3
-
-
-def efficientnet_b0_sgd():
-    """Stochastic depth and dropout off: their random masks cannot match across frameworks."""
-    model = torchvision.models.efficientnet_b0(stochastic_depth_prob=0.0)
-    model.classifier[0].p = 0.0
-    model.classifier[1] = nn.Linear(1280, 2)
-    return model, torch.optim.SGD(features_and_classifier(model, 1e-3, 1e-2), lr=1e-3, momentum=0.9), 2
-
-
-
-CASES = {"vgg16_sgd": vgg16_sgd, "resnet18_adamw": resnet18_adamw, "resnet18_head": resnet18_head,
-         "convnext_tiny_adamw": convnext_tiny_adamw, "mobilenet_v3_small_adamw": mobilenet_v3_small_adamw,
-         "efficientnet_b0_sgd": efficientnet_b0_sgd}
-
-
-def resnext50_sgd():
+# Families checked against float64 truth, each with both optimizers: architecture -> (model with
+# dropout and stochastic depth off and a 3-class head, its head module; input size; the names' ends
+# of each residual branch's last BatchNorm, whose gamma is scaled by 0.1 as explained below).
+def resnext50():
     model = torchvision.models.resnext50_32x4d()
     model.fc = nn.Linear(2048, 3)
-    return model, lambda m: torch.optim.SGD(two_groups(m, m.fc, 1e-3, 1e-4, 1e-4), momentum=0.9), "bn3"
+    return model, model.fc
 
 
-def densenet121_sgd():
+def densenet121():
     model = torchvision.models.densenet121()
     model.classifier = nn.Linear(1024, 3)
-    return model, lambda m: torch.optim.SGD(two_groups(m, m.classifier, 1e-3, 1e-4, 1e-4), momentum=0.9), None
+    return model, model.classifier
 
 
-def regnet_y_400mf_adamw():
+def regnet_y_400mf():
     model = torchvision.models.regnet_y_400mf()
     model.fc = nn.Linear(440, 3)
-    return model, lambda m: torch.optim.AdamW(two_groups(m, m.fc, 1e-3, 1e-4, 0.05), eps=1e-3), "f.c.1"
+    return model, model.fc
 
 
-# deep families checked against float64 truth: name -> (factory, input size)
-FLOAT64_CASES = {"resnext50_32x4d_sgd": (resnext50_sgd, 128), "densenet121_sgd": (densenet121_sgd, 128),
-                 "regnet_y_400mf_adamw": (regnet_y_400mf_adamw, 128)}
+def convnext_tiny():
+    model = torchvision.models.convnext_tiny(stochastic_depth_prob=0.0)
+    model.classifier[2] = nn.Linear(768, 3)
+    return model, model.classifier[2]
+
+
+def mobilenet_v2():
+    model = torchvision.models.mobilenet_v2(dropout=0.0)
+    model.classifier[1] = nn.Linear(1280, 3)
+    return model, model.classifier
+
+
+def mobilenet_v3_small():
+    model = torchvision.models.mobilenet_v3_small(dropout=0.0)
+    model.classifier[3] = nn.Linear(1024, 3)
+    return model, model.classifier
+
+
+def efficientnet(builder, channels):
+    def make():
+        model = builder(stochastic_depth_prob=0.0)
+        model.classifier[0].p = 0.0
+        model.classifier[1] = nn.Linear(channels, 3)
+        return model, model.classifier
+    return make
+
+
+# MBConv branches end in block.3 (expand, depthwise, SE, project) or block.2 (no expansion, or no SE)
+MBCONV_ENDS = ("block.2.1", "block.3.1")
+FAMILIES = {
+    "resnext50_32x4d": (resnext50, 128, ("bn3",)),
+    "densenet121": (densenet121, 128, ()),
+    "regnet_y_400mf": (regnet_y_400mf, 128, ("f.c.1",)),
+    "convnext_tiny": (convnext_tiny, 64, ()),
+    "mobilenet_v2": (mobilenet_v2, 64, ("conv.3",)),
+    "mobilenet_v3_small": (mobilenet_v3_small, 64, MBCONV_ENDS),
+    "efficientnet_b0": (efficientnet(torchvision.models.efficientnet_b0, 1280), 64, MBCONV_ENDS),
+    # FusedMBConv: block.1 (fused expand, project) or block.0 (no expansion)
+    "efficientnet_v2_s": (efficientnet(torchvision.models.efficientnet_v2_s, 1280), 64,
+                          MBCONV_ENDS + ("block.0.1", "block.1.1")),
+}
+# optimizer -> (factory of its param groups, weight decay); the head at 10x the backbone's lr (1e-3 / 1e-4);
+# AdamW's eps is 1e-3 as explained above
+OPTIMIZERS = {"sgd": (lambda groups: torch.optim.SGD(groups, momentum=0.9), 1e-4),
+              "adamw": (lambda groups: torch.optim.AdamW(groups, eps=1e-3), 0.05)}
+# (family, optimizer) in seed order: the first three cases keep their seeds when cases are added
+FLOAT64_CASES = [("resnext50_32x4d", "sgd"), ("densenet121", "sgd"), ("regnet_y_400mf", "adamw"),
+                 ("resnext50_32x4d", "adamw"), ("densenet121", "adamw"), ("regnet_y_400mf", "sgd"),
+                 ("convnext_tiny", "sgd"), ("convnext_tiny", "adamw"), ("mobilenet_v2", "sgd"),
+                 ("mobilenet_v2", "adamw"), ("mobilenet_v3_small", "sgd"), ("mobilenet_v3_small", "adamw"),
+                 ("efficientnet_b0", "sgd"), ("efficientnet_b0", "adamw"), ("efficientnet_v2_s", "sgd"),
+                 ("efficientnet_v2_s", "adamw")]
 
 
 def float64_cases(out):
     """Random-init deep nets in train mode are ill-conditioned: with unit-scale residual branches the
     activations grow block by block and torch float32 and float64 of the same three steps differ by
     up to 5% in the loss. So, as torchvision's zero_init_residual does for real training, the last
-    BatchNorm gamma of each residual branch is scaled by 0.1, inputs are 128 px (4x4 in the last
-    stage) and learning rates small. Each case still runs in float64 and float32 from the same
-    float32 initial state and batches: the test takes float64 as truth and torch float32's distance
+    BatchNorm gamma of each residual branch is scaled by 0.1, the deep nets' inputs are 128 px (4x4
+    in the last stage) and learning rates small. Each case still runs in float64 and float32 from
+    the same float32 initial state and batches: the test takes float64 as truth and torch float32's distance
     from it as the yardstick."""
-    for seed, (name, (make, size)) in enumerate(FLOAT64_CASES.items()):
+    for seed, (family, optimizer_name) in enumerate(FLOAT64_CASES):
+        name = f"{family}_{optimizer_name}"
+        make, size, branch_ends = FAMILIES[family]
+        make_optimizer, weight_decay = OPTIMIZERS[optimizer_name]
         torch.manual_seed(400 + seed)
         gen = torch.Generator().manual_seed(500 + seed)
-        model, make_optimizer, branch_end = make()
+        model, head = make()
         with torch.no_grad():
             randomize_batchnorm(model, gen)
+            randomize_layer_norm_and_scale(model, gen)
             for module_name, module in model.named_modules():
-                if branch_end and module_name.endswith(branch_end):
+                if isinstance(module, nn.BatchNorm2d) and module_name.endswith(branch_ends):
                     module.weight.mul_(0.1)
         initial = {k: v.clone() for k, v in model.state_dict().items()}
         torch.save(initial, os.path.join(out, f"{name}-initial.pth"))
@@ -160,7 +176,7 @@ def float64_cases(out):
         for dtype, suffix in ((torch.float64, "f64"), (torch.float32, "f32")):
             model.load_state_dict(initial)
             model.to(dtype).train()
-            optimizer = make_optimizer(model)
+            optimizer = make_optimizer(two_groups(model, head, 1e-3, 1e-4, weight_decay))
             losses = []
             for step in range(3):
                 optimizer.zero_grad()

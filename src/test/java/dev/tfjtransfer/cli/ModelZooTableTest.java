@@ -7,12 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tfjtransfer.TorchReferences;
+import dev.tfjtransfer.nn.Layer;
+import dev.tfjtransfer.nn.StochasticDepth;
 import dev.tfjtransfer.zoo.Architecture;
 import dev.tfjtransfer.zoo.EvalPreset;
+import dev.tfjtransfer.zoo.HeadSpec;
 import dev.tfjtransfer.zoo.ModelZoo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -79,6 +84,34 @@ class ModelZooTableTest {
     assertEquals(ModelZoo.architecture(name).parameters(), counted, name + ": summary vs the table");
     if (!name.equals(KERAS_ONLY)) {
       assertEquals(torchvision(name).get("num_params").asLong(), counted, name + ": summary vs torchvision");
+    }
+  }
+
+  /** Every StochasticDepth layer's rate, as the architecture's defaults set it, equals torchvision's module's p. */
+  @ParameterizedTest
+  @MethodSource("architecturesWithStochasticDepth")
+  void stochasticDepthRatesPerBlockEqualTorchvisions(String name) {
+    JsonNode expected = torchvision(name).get("stochastic_depth");
+    Map<String, Float> rates = new TreeMap<>();
+    collectStochasticDepth(ModelZoo.layers(name, HeadSpec.linear(1000)), "", rates);
+    assertEquals(expected.size(), rates.size(), name + ": StochasticDepth layers " + rates.keySet());
+    expected.fields().forEachRemaining(e -> {
+      assertTrue(rates.containsKey(e.getKey()), name + ": no StochasticDepth layer " + e.getKey());
+      assertEquals(e.getValue().asDouble(), rates.get(e.getKey()), 1e-6, name + " " + e.getKey());
+    });
+  }
+
+  static Stream<String> architecturesWithStochasticDepth() {
+    return Stream.of("convnext_tiny", "convnext_small", "efficientnet_b0", "efficientnet_b3", "efficientnet_v2_s");
+  }
+
+  private static void collectStochasticDepth(Layer layer, String prefix, Map<String, Float> rates) {
+    String name = layer.name().isEmpty() ? prefix : prefix.isEmpty() ? layer.name() : prefix + "." + layer.name();
+    if (layer instanceof StochasticDepth stochasticDepth) {
+      rates.put(name, stochasticDepth.rate());
+    }
+    for (Layer child : layer.children()) {
+      collectStochasticDepth(child, name, rates);
     }
   }
 

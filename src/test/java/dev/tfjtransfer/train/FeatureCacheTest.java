@@ -22,6 +22,8 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Training a head on cached backbone features (frozen backbone, deterministic transforms) ends
@@ -38,16 +40,17 @@ class FeatureCacheTest {
 
   private record Run(StateDict weights, History history, double seconds) {}
 
-  private static Run train(boolean cached, int epochs) throws Exception {
+  private static Run train(String architecture, boolean cached, int epochs) throws Exception {
     Pipeline deterministic = new Pipeline(List.of(Transforms.resizeShorter(72), Transforms.centerCrop(64)),
         Normalization.IMAGENET, 64);
-    try (Model model = ModelZoo.create("resnet18", HeadSpec.linear(3), 64, 64, SessionOptions.defaults());
+    String head = ModelZoo.headPrefix(architecture, HeadSpec.linear(3));
+    try (Model model = ModelZoo.create(architecture, HeadSpec.linear(3), 64, 64, SessionOptions.defaults());
         DataLoader train = DataLoader.builder(ImageFolder.open(dir.resolve("data/train")), deterministic)
             .optBatchSize(4).optShuffle(true).optSeed(7).optWorkers(2).build();
         DataLoader val = DataLoader.builder(ImageFolder.open(dir.resolve("data/val")), deterministic)
             .optBatchSize(4).optWorkers(2).build()) {
       model.initialize(3);
-      Trainer trainer = new Trainer(model, "fc", 0);
+      Trainer trainer = new Trainer(model, head, 0);
       trainer.freeze(FreezeSpec.allButHead());
       trainer.compile(TrainingSetup.sgd(0.05), false);
       long t0 = System.nanoTime();
@@ -57,11 +60,17 @@ class FeatureCacheTest {
     }
   }
 
-  @Test
-  void cachedFeaturesGiveTheSameHeadAsTrainingOnImages() throws Exception {
-    Run images = train(false, 4);
-    Run cached = train(true, 4);
-    for (String name : List.of("fc.weight", "fc.bias")) {
+  /**
+   * resnet18's head is one Linear; mobilenet_v3_small's replaced classifier.3 follows frozen
+   * classifier.0 (Linear, Hardswish) and a Dropout that must draw the same masks on both paths.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"resnet18", "mobilenet_v3_small"})
+  void cachedFeaturesGiveTheSameHeadAsTrainingOnImages(String architecture) throws Exception {
+    Run images = train(architecture, false, 4);
+    Run cached = train(architecture, true, 4);
+    String head = ModelZoo.headPrefix(architecture, HeadSpec.linear(3));
+    for (String name : List.of(head + ".weight", head + ".bias")) {
       float[] a = images.weights().get(name).floats();
       float[] b = cached.weights().get(name).floats();
       double error = Arrays4d.maxAbsDiff(a, b) / Arrays4d.maxAbs(a);
@@ -129,7 +138,7 @@ class FeatureCacheTest {
       trainer.fitOnFeatures(train, val, 4, List.of(), false);
       onShards = model.stateDict();
     }
-    Run cached = train(true, 4);
+    Run cached = train("resnet18", true, 4);
     for (String name : List.of("fc.weight", "fc.bias")) {
       float[] a = cached.weights().get(name).floats();
       float[] b = onShards.get(name).floats();
