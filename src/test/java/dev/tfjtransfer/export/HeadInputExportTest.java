@@ -54,19 +54,24 @@ class HeadInputExportTest {
       pixels.asRawTensor().data().asFloats().write(torch.get("pixels").floats());
       try (Result features = bundle.function(SavedModelExporter.FEATURES_SIGNATURE).call(Map.of("image_bytes", bytes));
           Result classes = bundle.function(SavedModelExporter.SIGNATURE).call(Map.of("images", pixels))) {
-        assertClose(torch.get("features").shape(), torch.get("features").floats(),
+        double featureError = assertClose(torch.get("features").shape(), torch.get("features").floats(),
             features.get(SavedModelExporter.FEATURES_OUTPUT).orElseThrow());
-        assertClose(torch.get("logits").shape(), torch.get("logits").floats(), classes.get("logits").orElseThrow());
+        double logitError = assertClose(torch.get("logits").shape(), torch.get("logits").floats(),
+            classes.get("logits").orElseThrow());
+        System.out.printf("convnext_tiny export vs torch: features %.2e, logits %.2e (max |difference| / max |value|)%n",
+            featureError, logitError);
       }
     }
   }
 
-  private static void assertClose(long[] shape, float[] expected, org.tensorflow.Tensor actual) {
+  /** Asserts {@code actual} is within 1e-4 of torch's values, relative to their largest, and returns the difference. */
+  private static double assertClose(long[] shape, float[] expected, org.tensorflow.Tensor actual) {
     assertArrayEquals(shape, actual.shape().asArray());
     float[] values = new float[expected.length];
     actual.asRawTensor().data().asFloats().read(values);
     double error = Arrays4d.maxAbsDiff(expected, values) / Arrays4d.maxAbs(expected);
     assertTrue(error < 1e-4, "relative difference " + error + ": " + Arrays.toString(Arrays.copyOf(values, 4))
         + " vs torch " + Arrays.toString(Arrays.copyOf(expected, 4)));
+    return error;
   }
 }

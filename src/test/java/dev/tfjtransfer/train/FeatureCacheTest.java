@@ -141,7 +141,7 @@ class FeatureCacheTest {
   private static org.tensorflow.Result feedPixels(Model model, org.tensorflow.types.TFloat32 x, float[] pixels) {
     x.asRawTensor().data().asFloats().write(pixels);
     return model.session().runner().feed(model.images(), x)
-        .fetch(model.inference().outputs().get(ModelZoo.HEAD_INPUT)).run();
+        .fetch(ModelZoo.headInput("resnet18").of(model.inference())).run();
   }
 
   @Test
