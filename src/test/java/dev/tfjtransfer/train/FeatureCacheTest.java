@@ -22,10 +22,13 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Training a head on cached backbone features (frozen backbone, deterministic transforms) ends
- * with the same head weights as training on the images, and is faster per epoch.
+ * with the same head weights as training on the images, and is faster per epoch; also for
+ * ConvNeXt, whose head input is inside its classifier (after LayerNorm2d and Flatten).
  */
 class FeatureCacheTest {
   @TempDir
@@ -39,15 +42,19 @@ class FeatureCacheTest {
   private record Run(StateDict weights, History history, double seconds) {}
 
   private static Run train(boolean cached, int epochs) throws Exception {
+    return train("resnet18", cached, epochs);
+  }
+
+  private static Run train(String architecture, boolean cached, int epochs) throws Exception {
     Pipeline deterministic = new Pipeline(List.of(Transforms.resizeShorter(72), Transforms.centerCrop(64)),
         Normalization.IMAGENET, 64);
-    try (Model model = ModelZoo.create("resnet18", HeadSpec.linear(3), 64, 64, SessionOptions.defaults());
+    try (Model model = ModelZoo.create(architecture, HeadSpec.linear(3), 64, 64, SessionOptions.defaults());
         DataLoader train = DataLoader.builder(ImageFolder.open(dir.resolve("data/train")), deterministic)
             .optBatchSize(4).optShuffle(true).optSeed(7).optWorkers(2).build();
         DataLoader val = DataLoader.builder(ImageFolder.open(dir.resolve("data/val")), deterministic)
             .optBatchSize(4).optWorkers(2).build()) {
       model.initialize(3);
-      Trainer trainer = new Trainer(model, "fc", 0);
+      Trainer trainer = new Trainer(model, ModelZoo.headPrefix(architecture, HeadSpec.linear(3)), 0);
       trainer.freeze(FreezeSpec.allButHead());
       trainer.compile(TrainingSetup.sgd(0.05), false);
       long t0 = System.nanoTime();
@@ -57,11 +64,12 @@ class FeatureCacheTest {
     }
   }
 
-  @Test
-  void cachedFeaturesGiveTheSameHeadAsTrainingOnImages() throws Exception {
-    Run images = train(false, 4);
-    Run cached = train(true, 4);
-    for (String name : List.of("fc.weight", "fc.bias")) {
+  @ParameterizedTest
+  @CsvSource({"resnet18, fc", "convnext_tiny, classifier.2"})
+  void cachedFeaturesGiveTheSameHeadAsTrainingOnImages(String architecture, String head) throws Exception {
+    Run images = train(architecture, false, 4);
+    Run cached = train(architecture, true, 4);
+    for (String name : List.of(head + ".weight", head + ".bias")) {
       float[] a = images.weights().get(name).floats();
       float[] b = cached.weights().get(name).floats();
       double error = Arrays4d.maxAbsDiff(a, b) / Arrays4d.maxAbs(a);
@@ -71,8 +79,8 @@ class FeatureCacheTest {
     for (int i = 0; i < images.history().rows().size(); i++) {
       assertEquals(images.history().rows().get(i).accuracy(), cached.history().rows().get(i).accuracy(), 1e-9);
     }
-    System.out.printf("4 epochs on images %.2fs, on cached features %.2fs (including the caching pass)%n",
-        images.seconds(), cached.seconds());
+    System.out.printf("%s: 4 epochs on images %.2fs, on cached features %.2fs (including the caching pass)%n",
+        architecture, images.seconds(), cached.seconds());
   }
 
   /**
