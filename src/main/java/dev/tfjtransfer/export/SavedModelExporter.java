@@ -43,8 +43,8 @@ import org.tensorflow.types.TString;
  * {@code serving_default} (method {@code tensorflow/serving/predict}) taking {@code images}
  * float32 [-1, 224, 224, 3] RGB in 0..255 (normalization happens inside) and returning
  * {@code probabilities}, {@code logits}, {@code class_ids} and {@code class_names}; {@code serving_bytes}
- * takes encoded images and {@code features} returns the head's input (the pooled backbone output)
- * for them, from the same graph. The graph is inference only: BatchNorm uses running statistics, no dropout, no gradient or optimizer op.
+ * takes encoded images and {@code features} returns the head's input ({@link ModelZoo#headInput}:
+ * the pooled backbone output) for them, from the same graph. The graph is inference only: BatchNorm uses running statistics, no dropout, no gradient or optimizer op.
  * Each export is a new version, written to a temporary directory and renamed; an existing version
  * is never overwritten, and exports running at once become consecutive versions.
  */
@@ -234,7 +234,7 @@ public final class SavedModelExporter {
         .output("class_ids", tf.withName("class_ids").identity(classIds))
         .output("class_names", tf.withName("class_names").identity(names))
         .build();
-    return new Outputs(classes, forward.outputs().get(ModelZoo.HEAD_INPUT));
+    return new Outputs(classes, ModelZoo.headInput(spec.architecture()).of(forward));
   }
 
   /**

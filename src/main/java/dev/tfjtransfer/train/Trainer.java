@@ -7,6 +7,8 @@ import dev.tfjtransfer.data.TestTimeAugmentation;
 import dev.tfjtransfer.infer.Prediction;
 import dev.tfjtransfer.nn.Model;
 import dev.tfjtransfer.weights.StateDict;
+import dev.tfjtransfer.zoo.HeadInput;
+import dev.tfjtransfer.zoo.ModelZoo;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;
@@ -324,7 +326,8 @@ public final class Trainer {
             + " or flips");
       }
     }
-    return fit(FeedSource.cached(train, features(train), FEATURES), FeedSource.cached(val, features(val), FEATURES),
+    String layer = headInput().layer();
+    return fit(FeedSource.cached(train, features(train), layer), FeedSource.cached(val, features(val), layer),
         epochs, callbacks, restoreBest);
   }
 
@@ -342,7 +345,7 @@ public final class Trainer {
     checkHeadOnly();
     checkNoMixup();
     checkNoValidationTta();
-    long width = model.inference().outputs().get(FEATURES).shape().get(1);
+    long width = headInput().of(model.inference()).shape().get(1);
     for (DataLoader loader : List.of(train, val)) {
       if (!(loader.dataset() instanceof FeatureShards shards)) {
         throw new IllegalArgumentException("fitOnFeatures needs loaders over FeatureShards");
@@ -351,8 +354,9 @@ public final class Trainer {
             + "'s head takes " + width + ": they come from another architecture");
       }
     }
-    return fit(FeedSource.cached(train, ((FeatureShards) train.dataset()).features(), FEATURES),
-        FeedSource.cached(val, ((FeatureShards) val.dataset()).features(), FEATURES), epochs, callbacks, restoreBest);
+    String layer = headInput().layer();
+    return fit(FeedSource.cached(train, ((FeatureShards) train.dataset()).features(), layer),
+        FeedSource.cached(val, ((FeatureShards) val.dataset()).features(), layer), epochs, callbacks, restoreBest);
   }
 
   private void checkNoValidationTta() {
@@ -368,18 +372,22 @@ public final class Trainer {
   }
 
   private void checkHeadOnly() {
-    // the head's top-level module (classifier, fc, predictions) is what follows the flatten layer
-    String head = headPrefix.split("\\.")[0];
-    if (!step.canStartFrom(FEATURES, head)) {
-      throw new IllegalStateException("training on features needs every trainable weight inside '" + head
-          + "' and BatchNorm in running-statistics mode (batchnorm: frozen)");
+    HeadInput headInput = headInput();
+    if (!step.canStartFrom(headInput.layer(), headInput.consumer())) {
+      throw new IllegalStateException("training on features needs every trainable weight inside '"
+          + headInput.consumer() + "' and BatchNorm in running-statistics mode (batchnorm: frozen)");
     }
   }
 
-  /** The backbone output ({@value #FEATURES} layer of the inference graph) of every sample. */
+  /** The tensor the head takes, where training on features starts. */
+  private HeadInput headInput() {
+    return ModelZoo.headInput(model.architecture());
+  }
+
+  /** The head's input (the backbone output in the inference graph) of every sample. */
   private float[][] features(DataLoader loader) {
     model.ensureInitialized();
-    Operand<TFloat32> output = model.inference().outputs().get(FEATURES);
+    Operand<TFloat32> output = headInput().of(model.inference());
     float[][] rows = new float[loader.dataset().size()][];
     try (DataLoader.Epoch it = loader.epoch(0)) {
       while (it.hasNext()) {
@@ -748,8 +756,6 @@ public final class Trainer {
       state = state.withBest(accuracy, val.epoch());
     }
   }
-
-  static final String FEATURES = dev.tfjtransfer.zoo.ModelZoo.HEAD_INPUT;
 
   private static void checkClasses(DataLoader train, DataLoader val) {
     if (!train.dataset().classes().equals(val.dataset().classes())) {

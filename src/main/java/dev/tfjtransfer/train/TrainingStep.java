@@ -318,7 +318,7 @@ public final class TrainingStep {
   }
 
   /**
-   * Whether a step can start from cached outputs of layer {@code path} (e.g. {@code flatten}):
+   * Whether a step can start from cached outputs of layer {@code path} (the head input, {@code flatten}):
    * every trainable weight is in {@code headModule} and no layer updates state (train-mode
    * BatchNorm) on the way, so the layers before {@code path} compute a fixed function.
    */

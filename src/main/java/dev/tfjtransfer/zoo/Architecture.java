@@ -12,11 +12,12 @@ import java.util.function.Function;
  * @param family the file that builds it ({@code resnet}, {@code efficientnet})
  * @param builder the root layer for a head
  * @param headPrefix the module a head replacement creates, for freezing "everything but the head"
+ * @param headInput the tensor the head takes: what cached and exported features are
  * @param eval the eval transforms of the published weights
  * @param parameters the parameter count with the 1000-class ImageNet head (weights, not buffers)
  * @param weightsUrl the published ImageNet weights (torchvision's IMAGENET1K_V1 where it has several)
  * @param weightsSha256Prefix the hash prefix in the weight file's name (torchvision's check_hash)
  */
 public record Architecture(String name, String family, Function<HeadSpec, Layer> builder,
-    Function<HeadSpec, String> headPrefix, EvalPreset eval, long parameters, String weightsUrl,
+    Function<HeadSpec, String> headPrefix, HeadInput headInput, EvalPreset eval, long parameters, String weightsUrl,
     String weightsSha256Prefix) {}

@@ -30,6 +30,8 @@ import org.tensorflow.types.TFloat32;
  * graph is channels-last throughout, so those permutes (block "1" and "6") have nothing to do.
  */
 public final class ConvNeXt extends Layer {
+  /** After the classifier's LayerNorm2d and Flatten, where torchvision's replaced Linear reads. */
+  static final HeadInput HEAD_INPUT = new HeadInput("classifier.1", "classifier.2");
   private static final float LAYER_NORM_EPS = 1e-6f;
   private static final float LAYER_SCALE_INIT = 1e-6f;
 

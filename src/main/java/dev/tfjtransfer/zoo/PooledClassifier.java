@@ -14,12 +14,15 @@ import org.tensorflow.types.TFloat32;
  * torchvision's forward after the feature extractor: adaptive average pooling, {@code
  * torch.flatten(x, 1)} and the classifier built for a {@link HeadSpec}, either the pretrained
  * model's classifier sized for N classes or the MLP head on {@code pool x pool} features.
- * Unnamed, so the pool, {@link ModelZoo#HEAD_INPUT} and the classifier keep torchvision's
- * top-level names ({@code avgpool}, {@code classifier.1}, {@code fc.weight}).
+ * Unnamed, so the pool, {@value #FLATTEN} and the classifier keep torchvision's top-level names
+ * ({@code avgpool}, {@code classifier.1}, {@code fc.weight}).
  */
 final class PooledClassifier extends Layer {
+  /** The flatten layer: its output is the head's input. */
+  private static final String FLATTEN = "flatten";
+
   private final AdaptiveAvgPool2d avgpool;
-  private final Flatten flatten = new Flatten(ModelZoo.HEAD_INPUT);
+  private final Flatten flatten = new Flatten(FLATTEN);
   private final Layer classifier;
 
   /**
@@ -41,6 +44,11 @@ final class PooledClassifier extends Layer {
           + "'; received: " + classifier.name());
     }
     return new PooledClassifier(new AdaptiveAvgPool2d(poolName, pretrainedPool, pretrainedPool), classifier);
+  }
+
+  /** The head's input of a model whose classifier is named {@code classifierName}. */
+  static HeadInput headInput(String classifierName) {
+    return new HeadInput(FLATTEN, classifierName);
   }
 
   /** Global average pooling and a single {@code Linear(channels, N)}, or the MLP head: ResNet's {@code fc}. */

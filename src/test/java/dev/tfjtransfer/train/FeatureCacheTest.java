@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Training a head on cached backbone features (frozen backbone, deterministic transforms) ends
- * with the same head weights as training on the images, and is faster per epoch.
+ * with the same head weights as training on the images, and is faster per epoch; also for
+ * ConvNeXt, whose head input is inside its classifier (after LayerNorm2d and Flatten).
  */
 class FeatureCacheTest {
   @TempDir
@@ -62,10 +63,11 @@ class FeatureCacheTest {
 
   /**
    * resnet18's head is one Linear; mobilenet_v3_small's replaced classifier.3 follows frozen
-   * classifier.0 (Linear, Hardswish) and a Dropout that must draw the same masks on both paths.
+   * classifier.0 (Linear, Hardswish) and a Dropout that must draw the same masks on both paths;
+   * convnext_tiny's head input is classifier.1's output, after the classifier's LayerNorm.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"resnet18", "mobilenet_v3_small"})
+  @ValueSource(strings = {"resnet18", "mobilenet_v3_small", "convnext_tiny"})
   void cachedFeaturesGiveTheSameHeadAsTrainingOnImages(String architecture) throws Exception {
     Run images = train(architecture, false, 4);
     Run cached = train(architecture, true, 4);
@@ -80,8 +82,8 @@ class FeatureCacheTest {
     for (int i = 0; i < images.history().rows().size(); i++) {
       assertEquals(images.history().rows().get(i).accuracy(), cached.history().rows().get(i).accuracy(), 1e-9);
     }
-    System.out.printf("4 epochs on images %.2fs, on cached features %.2fs (including the caching pass)%n",
-        images.seconds(), cached.seconds());
+    System.out.printf("%s: 4 epochs on images %.2fs, on cached features %.2fs (including the caching pass)%n",
+        architecture, images.seconds(), cached.seconds());
   }
 
   /**
@@ -150,7 +152,7 @@ class FeatureCacheTest {
   private static org.tensorflow.Result feedPixels(Model model, org.tensorflow.types.TFloat32 x, float[] pixels) {
     x.asRawTensor().data().asFloats().write(pixels);
     return model.session().runner().feed(model.images(), x)
-        .fetch(model.inference().outputs().get(ModelZoo.HEAD_INPUT)).run();
+        .fetch(ModelZoo.headInput("resnet18").of(model.inference())).run();
   }
 
   @Test
