@@ -1,21 +1,34 @@
 #!/usr/bin/python3
 """Reference data for the long-run training parity test: 120 steps of the tutorial's train_model loop.
 
-resnet18 (fc = Linear(512, 10), BatchNorm statistics and affine weights randomized) on 64x64 images,
-batch 8, 30 batches per epoch, 4 epochs, model.train() for the train phase and model.eval() for
-the validation phase, two parameter groups (fc and the rest), StepLR(2, 0.1) stepped after each
-epoch's train phase, as the tutorial does, and SGD momentum 0.9 with lr 1e-3 for fc and 1e-4 with
-weight decay 1e-4 for the rest. The rates are the recipe's (1e-2 / 1e-3) divided by 10: at the
-recipe's rates this small random problem trains chaotically (loss spikes to 4), and torch run with
-1 and with 2 threads already ends 1% apart after one epoch, so no tolerance could tell a bug from
-float32 rounding.
-The images are pre-augmented: each class is a smooth random pattern, each sample a random 64x64
-crop (maybe flipped) of its class pattern plus noise, rounded to 8 bits, so both frameworks get
-the same bytes in the same order (no shuffling: the loaders' random orders cannot match).
+resnet18 (fc = Linear(512, 10)) on 32x32 images, batch 8, 30 batches per epoch, 4 epochs,
+model.train() for the train phase and model.eval() for the validation phase, two parameter groups
+(fc and the rest, weight decay on the rest), StepLR(2, 0.1) stepped after each epoch's train phase
+as the tutorial does, SGD momentum 0.9.
 
-Saved: initial.pth; data.safetensors (train_images / val_images as float32 0..255 NHWC, labels);
-per case <case>-final.safetensors (state_dict after training, eval-mode logits of val_images,
-per-epoch train and val loss, the lr of each group per epoch).
+The run starts from weights torch has already trained (as fine-tuning does): random init with
+randomized BatchNorm statistics and affine weights (the last gamma of each residual branch scaled
+by 0.1, as zero_init_residual does for real training), then PRETRAIN_STEPS steps of SGD on other
+images of the same classes. From random init at the recipe's rates, 120 steps are chaotic: torch
+float32 with 1 and with 2 threads, and float32 against float64, end far apart, so no tolerance
+could tell a bug from rounding.
+
+Each run of the same 120 steps from the same float32 initial state:
+  f64                 float64 (model and inputs): the truth
+  f32                 float32, as the project runs: its distance from f64 is the yardstick
+  bn-momentum-0.01    float32 with a wrong BatchNorm momentum (0.01 instead of 0.1)
+  update-late         float32 with each step applying the previous step's gradient
+The last two are bugs the test must catch: the project's run must be outside the tolerance
+around them.
+
+The images are pre-augmented: each class is a smooth random pattern, each sample a random crop
+(maybe flipped) of its class pattern plus noise, rounded to 8 bits, so both frameworks get the
+same bytes in the same order (no shuffling: the loaders' random orders cannot match).
+
+Saved: initial.pth (the pre-trained state); data.safetensors (train_images / val_images as
+float32 0..255 NHWC, labels); per run <run>-final.safetensors (state_dict after training in
+float32, eval-mode logits of val_images, per-epoch train and val loss, the lr of each group per
+epoch).
 
 Usage: /usr/bin/python3 make_long_training_refs.py OUT_DIR
 """
@@ -31,13 +44,29 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_torchvision_refs import randomize_batchnorm, save_safetensors  # noqa: E402
 
 CLASSES = 10
-SIZE = 64
+SIZE = 32
 BATCH = 8
 TRAIN_BATCHES = 30
 EPOCHS = 4
 VAL_IMAGES = 32
+PRETRAIN_STEPS = 30
+PRETRAIN_LR = 1e-2
+FC_LR = 1e-3
+REST_LR = 1e-4
+DECAY = 1e-4
+MOMENTUM = 0.9
+STEP_SIZE = 2
+GAMMA = 0.1
 MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
 STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+
+# run name -> (dtype, BatchNorm momentum, whether each step applies the previous step's gradient)
+RUNS = {
+    "f64": (torch.float64, 0.1, False),
+    "f32": (torch.float32, 0.1, False),
+    "bn-momentum-0.01": (torch.float32, 0.01, False),
+    "update-late": (torch.float32, 0.1, True),
+}
 
 
 def class_patterns(gen):
@@ -64,35 +93,55 @@ def to_input(pixels):
     return (pixels.permute(0, 3, 1, 2).div(255) - MEAN) / STD
 
 
-def groups(model, fc_lr, rest_lr, decay):
-    fc = list(model.fc.parameters())
-    rest = [p for n, p in model.named_parameters() if not n.startswith("fc.")]
-    return [{"params": fc, "lr": fc_lr, "weight_decay": 0.0}, {"params": rest, "lr": rest_lr, "weight_decay": decay}]
+def new_model():
+    model = torchvision.models.resnet18()
+    model.fc = nn.Linear(512, CLASSES)
+    return model
 
 
-CASES = {
-    "sgd": lambda m: torch.optim.SGD(groups(m, 1e-3, 1e-4, 1e-4), lr=1e-3, momentum=0.9),
-}
+def pretrained(gen, patterns):
+    """The starting state: random init, then PRETRAIN_STEPS steps of plain training in float32."""
+    model = new_model()
+    with torch.no_grad():
+        randomize_batchnorm(model, gen)
+        for name, module in model.named_modules():
+            if name.endswith("bn2"):
+                module.weight.mul_(0.1)
+    images, labels = make_images(gen, patterns, PRETRAIN_STEPS * BATCH)
+    x = to_input(images)
+    optimizer = torch.optim.SGD(model.parameters(), lr=PRETRAIN_LR, momentum=MOMENTUM)
+    model.train()
+    for b in range(PRETRAIN_STEPS):
+        optimizer.zero_grad()
+        F.cross_entropy(model(x[b * BATCH:(b + 1) * BATCH]), labels[b * BATCH:(b + 1) * BATCH]).backward()
+        optimizer.step()
+    return {k: v.clone() for k, v in model.state_dict().items()}
 
 
-def evaluate(model, x, y, loss_fn):
+def evaluate(model, x, y):
     model.eval()
     with torch.no_grad():
         logits = model(x)
-    return logits, loss_fn(logits, y).item()
+    return logits, F.cross_entropy(logits, y).item()
 
 
-def train(initial, data, make_optimizer):
+def train(initial, data, dtype, bn_momentum, update_late):
     """The tutorial's train_model without shuffling or best-weights restore; returns what it measured."""
-    model = torchvision.models.resnet18()
-    model.fc = nn.Linear(512, CLASSES)
+    model = new_model()
     model.load_state_dict(initial)
-    optimizer = make_optimizer(model)
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.1)
-    loss_fn = nn.CrossEntropyLoss()
-    train_x, train_y = to_input(data["train_images"]), data["train_labels"]
-    val_x, val_y = to_input(data["val_images"]), data["val_labels"]
-    train_losses, val_losses, lrs = [], [evaluate(model, val_x, val_y, loss_fn)[1]], []
+    model.to(dtype)
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.momentum = bn_momentum
+    fc = list(model.fc.parameters())
+    rest = [p for n, p in model.named_parameters() if not n.startswith("fc.")]
+    optimizer = torch.optim.SGD([{"params": fc, "lr": FC_LR, "weight_decay": 0.0},
+                                 {"params": rest, "lr": REST_LR, "weight_decay": DECAY}], lr=FC_LR, momentum=MOMENTUM)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=STEP_SIZE, gamma=GAMMA)
+    train_x, train_y = to_input(data["train_images"]).to(dtype), data["train_labels"]
+    val_x, val_y = to_input(data["val_images"]).to(dtype), data["val_labels"]
+    train_losses, val_losses, lrs = [], [evaluate(model, val_x, val_y)[1]], []
+    pending = None
     for _ in range(EPOCHS):
         lrs.append([g["lr"] for g in optimizer.param_groups])
         model.train()
@@ -100,20 +149,35 @@ def train(initial, data, make_optimizer):
         for b in range(TRAIN_BATCHES):
             x, y = train_x[b * BATCH:(b + 1) * BATCH], train_y[b * BATCH:(b + 1) * BATCH]
             optimizer.zero_grad()
-            loss = loss_fn(model(x), y)
+            loss = F.cross_entropy(model(x), y)
             loss.backward()
-            optimizer.step()
+            if update_late:
+                current = [p.grad.clone() for p in model.parameters()]
+                if pending is not None:
+                    for p, g in zip(model.parameters(), pending):
+                        p.grad.copy_(g)
+                    optimizer.step()
+                pending = current
+            else:
+                optimizer.step()
             total += loss.item() * x.shape[0]
         scheduler.step()
         train_losses.append(total / train_x.shape[0])
-        val_losses.append(evaluate(model, val_x, val_y, loss_fn)[1])
-    logits, _ = evaluate(model, val_x, val_y, loss_fn)
-    out = dict(model.state_dict())
-    out["val_logits"] = logits
+        val_losses.append(evaluate(model, val_x, val_y)[1])
+    logits, _ = evaluate(model, val_x, val_y)
+    out = {k: v.float() if v.is_floating_point() else v for k, v in model.state_dict().items()}
+    out["val_logits"] = logits.float()
     out["train_losses"] = torch.tensor(train_losses, dtype=torch.float32)
     out["val_losses"] = torch.tensor(val_losses, dtype=torch.float32)
     out["lrs"] = torch.tensor(lrs, dtype=torch.float32)
-    return out, train_losses, val_losses
+    return out
+
+
+def make_data(gen, patterns):
+    train_images, train_labels = make_images(gen, patterns, BATCH * TRAIN_BATCHES)
+    val_images, val_labels = make_images(gen, patterns, VAL_IMAGES)
+    return {"train_images": train_images, "train_labels": train_labels, "val_images": val_images,
+            "val_labels": val_labels}
 
 
 def main():
@@ -122,22 +186,15 @@ def main():
     torch.set_num_threads(2)
     torch.manual_seed(500)
     gen = torch.Generator().manual_seed(501)
-    model = torchvision.models.resnet18()
-    model.fc = nn.Linear(512, CLASSES)
-    with torch.no_grad():
-        randomize_batchnorm(model, gen)
-    initial = {k: v.clone() for k, v in model.state_dict().items()}
-    torch.save(initial, os.path.join(out, "initial.pth"))
     patterns = class_patterns(gen)
-    train_images, train_labels = make_images(gen, patterns, BATCH * TRAIN_BATCHES)
-    val_images, val_labels = make_images(gen, patterns, VAL_IMAGES)
-    data = {"train_images": train_images, "train_labels": train_labels, "val_images": val_images,
-            "val_labels": val_labels}
+    initial = pretrained(gen, patterns)
+    torch.save(initial, os.path.join(out, "initial.pth"))
+    data = make_data(gen, patterns)
     save_safetensors(os.path.join(out, "data.safetensors"), data)
-    for name, make_optimizer in CASES.items():
-        final, train_losses, val_losses = train(initial, data, make_optimizer)
+    for name, (dtype, bn_momentum, update_late) in RUNS.items():
+        final = train(initial, data, dtype, bn_momentum, update_late)
         save_safetensors(os.path.join(out, f"{name}-final.safetensors"), final)
-        print(name, "train", train_losses, "val", val_losses, file=sys.stderr)
+        print(name, "train", final["train_losses"].tolist(), "val", final["val_losses"].tolist(), file=sys.stderr)
     with open(os.path.join(out, "VERSION"), "w") as f:
         f.write(f"torch {torch.__version__} torchvision {torchvision.__version__}\n")
 
