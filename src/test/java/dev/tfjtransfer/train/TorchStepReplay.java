@@ -29,17 +29,22 @@ final class TorchStepReplay {
 
   /** Runs {@code steps} steps on io's input{i}/labels{i} and returns their losses. */
   static float[] run(TrainingStep step, List<ParamGroup> groups, StateDict io, int steps) {
-    double[] lrs = groups.stream().mapToDouble(ParamGroup::lr).toArray();
     float[] losses = new float[steps];
     for (int i = 0; i < steps; i++) {
-      long[] labels = io.get("labels" + i).longs();
-      int[] y = new int[labels.length];
-      for (int j = 0; j < y.length; j++) {
-        y[j] = (int) labels[j];
-      }
-      losses[i] = step.run(Arrays4d.nchwToNhwc(io.get("input" + i)), y, lrs).loss();
+      losses[i] = runStep(step, groups, io, i);
     }
     return losses;
+  }
+
+  /** Runs step {@code i} on io's input{i}/labels{i} and returns its loss. */
+  static float runStep(TrainingStep step, List<ParamGroup> groups, StateDict io, int i) {
+    double[] lrs = groups.stream().mapToDouble(ParamGroup::lr).toArray();
+    long[] labels = io.get("labels" + i).longs();
+    int[] y = new int[labels.length];
+    for (int j = 0; j < y.length; j++) {
+      y[j] = (int) labels[j];
+    }
+    return step.run(Arrays4d.nchwToNhwc(io.get("input" + i)), y, lrs).loss();
   }
 
   /**

@@ -65,11 +65,20 @@ class TorchTrainingParityTest {
       new Optimizer("adamw", new OptimizerSpec.Adam(0.9, 0.999, 1e-3, true), 0.05));
 
   /**
-   * Not yet passing, under investigation: single tensors 1.2e-4 (resnext50 layer3.0.downsample.0)
-   * and 1.4e-4 (densenet121 denseblock1 norm2.bias) from float64 where torch float32 is within 4e-6
-   * and 3.4e-5; their SGD runs and the other families' AdamW runs are within bounds.
+   * Cases whose third-step gradients are a chaotic function of the weights: their final state is
+   * judged through the losses and {@link AdamRuleCheck} (each step against torch's AdamW rule), not
+   * element-wise against float64. Measured (2026-11-29) with make_training_refs.py's cases re-run step
+   * by step: in resnext50_32x4d the project's first gradients are off in single channels (layer1.2.bn2
+   * channel 78's 500x further from float64 than the other channels', torch float32's are not), most
+   * likely an activation near zero crossing the ReLU in one float32 run only;
+   * AdamW's normalized steps carry that into the weights, and after two steps their 2.7e-5 relative
+   * difference from float64 changes layer3's third gradients by up to 18% of their maximum. torch
+   * float64 evaluated at the project's weights after two steps gives the project's third gradients
+   * within 0.4%, so the gradients are right for the weights they were taken at. densenet121: weights
+   * 9e-4 apart after two steps, third gradients up to 45% apart (torch float32's own up to 43%),
+   * torch float64 at the project's weights within 0.7%.
    */
-  private static final Set<String> OPEN = Set.of("resnext50_32x4d_adamw", "densenet121_adamw");
+  private static final Set<String> CHAOTIC = Set.of("resnext50_32x4d_adamw", "densenet121_adamw");
 
   private record Family(String architecture, String head, Function<HeadSpec, Layer> layers) {
     Family(String architecture, String head) {
@@ -124,7 +133,6 @@ class TorchTrainingParityTest {
 
   static Stream<Arguments> float64Cases() {
     return FAMILIES.stream().flatMap(f -> OPTIMIZERS.stream()
-        .filter(o -> !OPEN.contains(f.architecture() + "_" + o.name()))
         .map(o -> Arguments.of(Named.of(f.architecture(), f), Named.of(o.name(), o))));
   }
 
@@ -142,7 +150,8 @@ class TorchTrainingParityTest {
    * close, as far as the direct float32 tests allow (losses and tensors within {@value #PARAM_TOLERANCE}
    * relative; updates two ulps in the update measure). AdamW needs that floor: its normalized steps
    * turn another summation order's noise into 1e-5-relative differences (resnext50, convnext_tiny,
-   * densenet121's second loss) where torch float32 is luckily closer.
+   * densenet121's second loss) where torch float32 is luckily closer. Adam(W) steps are also checked one
+   * by one against torch's rule ({@link AdamRuleCheck}), which no gradient noise can blur.
    */
   private static void checkAgainstFloat64(String name, Layer layers, List<ParamGroup> groups,
       OptimizerSpec optimizer) throws Exception {
@@ -151,14 +160,27 @@ class TorchTrainingParityTest {
     try (Model model = Model.build(name, layers, size, size, SessionOptions.defaults())) {
       StateDict initial = StateDict.read(refs.resolve(name + "-initial.pth"));
       model.loadStateDict(initial, LoadMode.STRICT);
-      TrainingStep step = new TrainingStep(model, groups, optimizer, new OptimizerState(model),
-          CrossEntropyLoss.standard(), BatchNormPolicy.ALWAYS_TRAIN_MODE, false);
-      float[] losses = TorchStepReplay.run(step, groups, io, 3);
+      OptimizerState state = new OptimizerState(model);
+      TrainingStep step = new TrainingStep(model, groups, optimizer, state, CrossEntropyLoss.standard(),
+          BatchNormPolicy.ALWAYS_TRAIN_MODE, false);
+      AdamRuleCheck rule = optimizer instanceof OptimizerSpec.Adam adam
+          ? new AdamRuleCheck(model, state, step, adam) : null;
+      float[] losses = new float[3];
+      double worstRule = 0;
+      for (int i = 0; i < losses.length; i++) {
+        losses[i] = TorchStepReplay.runStep(step, groups, io, i);
+        if (rule != null) {
+          worstRule = Math.max(worstRule, rule.checkStep(name + " step " + i));
+        }
+      }
       float[] truth = io.get("losses_f64").floats();
       float[] torch32 = io.get("losses_f32").floats();
       for (int i = 0; i < losses.length; i++) {
         double bound = Math.max(FLOAT32_MULTIPLE * Math.abs(torch32[i] - truth[i]), PARAM_TOLERANCE * Math.abs(truth[i]));
         assertEquals(truth[i], losses[i], bound, name + " loss of step " + i + " (torch float32 " + torch32[i] + ")");
+      }
+      if (rule != null) {
+        System.out.printf("%s: worst deviation from torch's AdamW rule %.3g lr%n", name, worstRule);
       }
       StateDict expected = StateDict.read(refs.resolve(name + "-final-f64.safetensors"));
       Map<String, TorchStepReplay.TensorError> torchErrors = TorchStepReplay.errors(name + " torch float32", initial,
@@ -170,10 +192,12 @@ class TorchTrainingParityTest {
         TorchStepReplay.TensorError torch = torchErrors.get(e.getKey());
         double paramBound = Math.max(FLOAT32_MULTIPLE * torch.param(), PARAM_TOLERANCE);
         double updateBound = Math.max(FLOAT32_MULTIPLE * torch.update(), UPDATE_FLOOR);
-        assertTrue(error.param() <= paramBound, name + " " + e.getKey() + ": relative error " + error.param()
-            + " > " + paramBound + " (torch float32 " + torch.param() + ")");
-        assertTrue(error.update() <= updateBound, name + " " + e.getKey() + ": update differs by " + error.update()
-            + " of its largest value > " + updateBound + " (torch float32 " + torch.update() + ")");
+        if (!CHAOTIC.contains(name)) {
+          assertTrue(error.param() <= paramBound, name + " " + e.getKey() + ": relative error " + error.param()
+              + " > " + paramBound + " (torch float32 " + torch.param() + ")");
+          assertTrue(error.update() <= updateBound, name + " " + e.getKey() + ": update differs by "
+              + error.update() + " of its largest value > " + updateBound + " (torch float32 " + torch.update() + ")");
+        }
         worst = new double[] {Math.max(worst[0], error.param()), Math.max(worst[1], torch.param()),
             Math.max(worst[2], error.update()), Math.max(worst[3], torch.update())};
       }
