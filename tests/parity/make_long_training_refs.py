@@ -228,7 +228,8 @@ def train(initial, data, dtype, threads, update_late, shadow_momentum=None):
     for side in sides:
         if side is shadow:
             shadow.swap()
-        out = {k: v.float() if v.is_floating_point() else v for k, v in model.state_dict().items()}
+        # copies: the next side's swap changes the running statistics in place
+        out = {k: v.float().clone() if v.is_floating_point() else v.clone() for k, v in model.state_dict().items()}
         out["val_logits"] = measured[side]["val_logits"].float()
         out["train_losses"] = torch.tensor(measured[side]["train_losses"], dtype=torch.float32)
         out["val_losses"] = torch.tensor(measured[side]["val_losses"], dtype=torch.float32)
