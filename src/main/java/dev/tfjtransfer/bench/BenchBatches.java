@@ -3,11 +3,14 @@ package dev.tfjtransfer.bench;
 import dev.tfjtransfer.data.Batch;
 import dev.tfjtransfer.data.DataLoader;
 import dev.tfjtransfer.data.ImageFolder;
+import dev.tfjtransfer.data.Normalization;
 import dev.tfjtransfer.data.Pipeline;
+import dev.tfjtransfer.data.Transforms;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
@@ -65,12 +68,16 @@ abstract class BenchBatches implements AutoCloseable {
 
   /**
    * Batches of an ImageFolder ({@code dir/train} if present) through the tutorial's pipeline for
-   * the mode (augmenting train pipeline, or the val pipeline for eval) on 2 worker threads,
-   * epoch after epoch.
+   * the mode at {@code size} px (RandomResizedCrop(size) + flip, or for eval Resize(size / 0.875)
+   * + CenterCrop(size), the 256/224 ratio) on 2 worker threads, epoch after epoch.
    */
-  static BenchBatches imageFolder(Path dir, boolean eval, int batch) throws IOException {
+  static BenchBatches imageFolder(Path dir, boolean eval, int batch, int size) throws IOException {
     Path root = Files.isDirectory(dir.resolve("train")) ? dir.resolve("train") : dir;
-    Pipeline pipeline = eval ? Pipeline.imagenetEval() : Pipeline.imagenetTrain();
+    Pipeline pipeline = eval
+        ? new Pipeline(List.of(Transforms.resizeShorter((int) (size / 0.875)), Transforms.centerCrop(size)),
+            Normalization.IMAGENET, size)
+        : new Pipeline(List.of(Transforms.randomResizedCrop(size), Transforms.randomHorizontalFlip(0.5)),
+            Normalization.IMAGENET, size);
     DataLoader loader = DataLoader.builder(ImageFolder.open(root), pipeline).optBatchSize(batch).optShuffle(true)
         .optDropLast(true).optWorkers(2).build();
     return new BenchBatches() {

@@ -67,7 +67,7 @@ public final class ModelBenchmark {
     try (Step step = c.implementation() == Implementation.HANDBUILT ? handBuiltStep(c, options)
         : projectStep(c, options);
         BenchBatches batches = c.data() == null ? BenchBatches.synthetic(c.batch(), c.size())
-            : BenchBatches.imageFolder(c.data(), c.mode().equals("eval"), c.batch())) {
+            : BenchBatches.imageFolder(c.data(), c.mode().equals("eval"), c.batch(), c.size())) {
       for (int i = 0; i < c.warmup(); i++) {
         batches.advance();
         step.action().accept(batches.images(), batches.labels());

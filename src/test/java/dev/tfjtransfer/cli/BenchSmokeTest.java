@@ -71,6 +71,19 @@ class BenchSmokeTest {
   }
 
   @Test
+  void benchOnAnImageFolderCropsToTheRequestedSize() throws Exception {
+    // was: the tutorial's 224 px pipeline at any --size, so a 64 px graph got 224 px batches and failed
+    DemoDataset.generate(dir.resolve("folder"), 4, 1, 2);
+    List<JsonNode> lines = run("bench", "--models", "resnet18", "--modes", "eval,full", "--size", "64", "--batch", "2",
+        "--eval-batch", "2", "--warmup", "0", "--steps", "2", "--data", dir.resolve("folder").toString());
+    assertEquals(2, lines.size());
+    for (JsonNode line : lines) {
+      assertEquals(64, line.get("size").asInt());
+      assertTrue(line.get("images_per_s").asDouble() > 0, line.toString());
+    }
+  }
+
+  @Test
   void benchDataMeasuresBothPipelines() throws Exception {
     DemoDataset.generate(dir.resolve("data"), 4, 1, 2);
     List<JsonNode> lines = run("bench-data", "--data", dir.resolve("data").toString(), "--workers", "0,2",
