@@ -103,6 +103,10 @@ public final class Conv2D extends Layer {
       y = tf.nn.depthwiseConv2dNative(x, depthwise, strides, mode);
     } else if (groups > 1 && !ONEDNN) {
       y = splitGroups(tf, x, w, groups, strides, mode);
+    } else if (groups == 1 && context.precision() == SessionOptions.Precision.BF16 && context.receivesGradient(w)
+        && PatchFilterGradient.pays(w.shape().asArray(), outputSize(input.shape().get(1)),
+            outputSize(input.shape().get(2)))) {
+      y = PatchFilterGradient.conv2d(tf, x, w, strides, mode);
     } else {
       y = tf.nn.conv2d(x, w, strides, mode);
     }
@@ -112,6 +116,11 @@ public final class Conv2D extends Layer {
       y = tf.nn.biasAdd(y, b);
     }
     return y;
+  }
+
+  /** torch's output size along one axis: floor((size + 2p - k) / s) + 1 (unknown sizes stay unknown, -1). */
+  private long outputSize(long size) {
+    return size < 0 ? -1 : (size + 2L * padding - kernel) / stride + 1;
   }
 
   /** Convolves each group of input channels with its group of filters and concatenates the outputs. */

@@ -126,7 +126,11 @@ class Bf16TrainingTest {
     int convs = bf16.convWeights();
     assertEquals(20, convs, "resnet18's convolutions");
     assertEquals(convs, k.count("Conv2D", DataType.DT_BFLOAT16), "forward convolutions");
-    assertEquals(convs, k.count("Conv2DBackpropFilter", DataType.DT_BFLOAT16), "filter gradients");
+    // layer4's four 3 x 3 convolutions (2 x 2 outputs at 64 px) get their filter gradients as a
+    // patch product (PatchFilterGradient): patches in float32, the MatMul in bfloat16
+    assertEquals(convs - 4, k.count("Conv2DBackpropFilter", DataType.DT_BFLOAT16), "filter gradients");
+    assertEquals(4, k.count("ExtractImagePatches", DataType.DT_FLOAT), "patch filter gradients");
+    assertEquals(2 + 4, k.count("MatMul", DataType.DT_BFLOAT16), "fc's two gradients and the four patch products");
     // the stem convolution needs no input gradient
     assertEquals(convs - 1, k.count("Conv2DBackpropInput", DataType.DT_BFLOAT16), "input gradients");
     assertEquals(convs, k.count("FusedBatchNormGradV3", DataType.DT_BFLOAT16), "BatchNorm gradients");
