@@ -80,6 +80,26 @@ public final class Evaluator {
     return new WithTta(tta, plainEvaluation, augmentedEvaluation);
   }
 
+  /**
+   * The plain evaluation of logits already computed over {@code loader} in its order (a
+   * validation pass of the same weights): the probabilities, labels and class mapping
+   * {@link #evaluate(Model, DataLoader, List, TestTimeAugmentation)} would derive from them.
+   *
+   * @param labels the loader's labels of the rows; {@code indices} their dataset indices
+   */
+  public static WithTta ofLogits(DataLoader loader, List<String> classes, float[] logits, int[] labels,
+      int[] indices, double seconds) {
+    int[] toModelClass = classMapping(loader.dataset().classes(), classes);
+    float[][] probabilities = new float[labels.length][];
+    int[] modelLabels = new int[labels.length];
+    for (int i = 0; i < labels.length; i++) {
+      probabilities[i] = Prediction.ofViews(logits, i, 1, classes.size()).probabilities();
+      modelLabels[i] = toModelClass[labels[i]];
+    }
+    Evaluation plain = new Evaluation(classes, modelLabels, probabilities, indices.clone(), seconds);
+    return new WithTta(TestTimeAugmentation.NONE, plain, plain);
+  }
+
   private static int[] classMapping(List<String> datasetClasses, List<String> modelClasses) {
     int[] map = new int[datasetClasses.size()];
     for (int i = 0; i < map.length; i++) {

@@ -86,8 +86,17 @@ public final class RunEvaluation {
    */
   static Outcome evaluateValidation(Path runDir, Model model, DataLoader val, List<String> classes, String root,
       TestTimeAugmentation tta) throws IOException {
-    return write(runDir, Evaluator.evaluate(model, val, classes, tta), val, "validation set " + root,
-        runDir.resolve(VAL_DIR), runDir.resolve(RunReport.FILE));
+    return writeValidation(runDir, Evaluator.evaluate(model, val, classes, tta), val, root);
+  }
+
+  /**
+   * Writes the evaluation files and report of the best weights' own validation pass (its logits,
+   * computed by the training run over {@code val}) instead of running the pass again.
+   */
+  static Outcome writeValidation(Path runDir, Evaluator.WithTta validation, DataLoader val, String root)
+      throws IOException {
+    return write(runDir, validation, val, "validation set " + root, runDir.resolve(VAL_DIR),
+        runDir.resolve(RunReport.FILE));
   }
 
   private static Outcome write(Path runDir, Evaluator.WithTta result, DataLoader loader, String source, Path dir,

@@ -47,6 +47,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -238,8 +239,15 @@ public final class TrainingRun {
       if (predictionGrid != null) {
         tensorBoard.image("val_predictions", trainer.state().epochsDone(), predictionGrid);
       }
-      RunEvaluation.Outcome evaluation = RunEvaluation.evaluateValidation(runDir, model, data.val(), data.classes(),
-          config.data().root(), config.tta().views());
+      // the best epoch's validation pass already evaluated these weights on these images
+      Optional<Trainer.Evaluation> bestValidation = config.tta().views() == TestTimeAugmentation.NONE
+          ? trainer.bestValidation() : Optional.empty();
+      RunEvaluation.Outcome evaluation = bestValidation.isPresent()
+          ? RunEvaluation.writeValidation(runDir, Evaluator.ofLogits(data.val(), data.classes(),
+              bestValidation.get().logits(), bestValidation.get().labels(), bestValidation.get().indices(),
+              bestValidation.get().seconds()), data.val(), config.data().root())
+          : RunEvaluation.evaluateValidation(runDir, model, data.val(), data.classes(), config.data().root(),
+              config.tta().views());
       timings.add("final_evaluation", (System.nanoTime() - finalStart) / 1e9);
       // the last epoch's checkpoints were written while the evaluation ran
       timings.time("checkpoint_wait", () -> {

@@ -17,13 +17,11 @@ import org.tensorflow.types.TInt32;
  */
 record FeedSource(DataLoader loader, String startPath, IntFunction<FeedSource.FeedEpoch> epochs) {
   /**
-   * A batch's input and labels; the caller closes it. With test-time augmentation each sample is
-   * {@code tta.views()} consecutive rows of the input.
+   * A batch's input, labels and samples' dataset indices; the caller closes it. With test-time
+   * augmentation each sample is {@code tta.views()} consecutive rows of the input.
    */
-  record Feed(TFloat32 input, TInt32 labels, int[] labelValues, TestTimeAugmentation tta) implements AutoCloseable {
-    Feed(TFloat32 input, TInt32 labels, int[] labelValues) {
-      this(input, labels, labelValues, TestTimeAugmentation.NONE);
-    }
+  record Feed(TFloat32 input, TInt32 labels, int[] labelValues, int[] indices, TestTimeAugmentation tta)
+      implements AutoCloseable {
 
     int size() {
       return labelValues.length;
@@ -61,7 +59,7 @@ record FeedSource(DataLoader loader, String startPath, IntFunction<FeedSource.Fe
       DataLoader.Epoch it = loader.epoch(epoch, tta);
       return feeds(it, () -> {
         Batch batch = it.next();
-        return new Feed(batch.imagesTensor(), batch.labelsTensor(), batch.labels(), tta);
+        return new Feed(batch.imagesTensor(), batch.labelsTensor(), batch.labels(), batch.indices(), tta);
       }, it::close);
     });
   }
@@ -86,7 +84,7 @@ record FeedSource(DataLoader loader, String startPath, IntFunction<FeedSource.Fe
         }
         TFloat32 input = TFloat32.tensorOf(Shape.of(indices.length, width));
         input.asRawTensor().data().asFloats().write(rows);
-        return new Feed(input, TInt32.vectorOf(labels), labels);
+        return new Feed(input, TInt32.vectorOf(labels), labels, indices, TestTimeAugmentation.NONE);
       }, () -> {});
     });
   }

@@ -39,6 +39,8 @@ public final class Trainer {
   private TrainingStep step;
   private TrainerState state = TrainerState.fresh();
   private StateDict bestWeights;
+  /** The validation pass that chose {@link #bestWeights} (null if unknown, e.g. after a resume). */
+  private Evaluation bestValidation;
   private ModelEma ema;
   private ReduceLROnPlateau.State plateauState;
   private boolean validateBeforeTraining = true;
@@ -48,10 +50,11 @@ public final class Trainer {
   /**
    * What an evaluation measured; {@code logits} is {@code images x classes}, row-major, in the
    * loader's order (of the plain input under test-time augmentation, whose figures are
-   * {@code ttaLoss} and {@code ttaAccuracy}, null without).
+   * {@code ttaLoss} and {@code ttaAccuracy}, null without); {@code indices} are the samples'
+   * dataset indices, {@code fromImages} whether it fed images (not cached features).
    */
   public record Evaluation(double loss, double accuracy, int images, double seconds, int[] predictions, int[] labels,
-      float[] logits, Double ttaLoss, Double ttaAccuracy) {}
+      int[] indices, float[] logits, Double ttaLoss, Double ttaAccuracy, boolean fromImages) {}
 
   /**
    * @param headPrefix the head's module ({@code fc}, {@code classifier.6}) for freeze specs
@@ -503,6 +506,15 @@ public final class Trainer {
     }
   }
 
+  /**
+   * The validation pass of the best weights when it fed the validation images (not cached
+   * features) with no test-time augmentation, else empty: its logits are what evaluating
+   * {@link #bestWeights()} on the same loader computes, so the run's final evaluation reuses them.
+   */
+  public java.util.Optional<Evaluation> bestValidation() {
+    return java.util.Optional.ofNullable(bestValidation).filter(e -> e.fromImages() && e.ttaLoss() == null);
+  }
+
   /** The best validation weights in memory (null before any validation). */
   public StateDict bestWeights() {
     return bestWeights;
@@ -511,6 +523,7 @@ public final class Trainer {
   /** Sets the best weights after a resume (read back from {@code best.safetensors}). */
   public void restoreBest(StateDict weights, double accuracy, int epoch) {
     this.bestWeights = weights;
+    this.bestValidation = null;
     this.state = state.withBest(accuracy, epoch);
   }
 
@@ -535,6 +548,7 @@ public final class Trainer {
     boolean augmented = false;
     List<Integer> predictions = new ArrayList<>();
     List<Integer> labels = new ArrayList<>();
+    List<Integer> indices = new ArrayList<>();
     List<float[]> batchLogits = new ArrayList<>();
     int batchIndex = 0;
     int batches = source.batches();
@@ -570,6 +584,9 @@ public final class Trainer {
               batchLogits.add(rows);
             }
           }
+          for (int index : feed.indices()) {
+            indices.add(index);
+          }
           images += feed.size();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -589,7 +606,8 @@ public final class Trainer {
     int counted = Math.max(1, images);
     return new Evaluation(lossSum / counted, (double) correct / counted, images, seconds,
         predictions.stream().mapToInt(Integer::intValue).toArray(), labels.stream().mapToInt(Integer::intValue).toArray(),
-        logits, augmented ? ttaLossSum / counted : null, augmented ? (double) ttaCorrect / counted : null);
+        indices.stream().mapToInt(Integer::intValue).toArray(), logits, augmented ? ttaLossSum / counted : null,
+        augmented ? (double) ttaCorrect / counted : null, source.startPath() == null);
   }
 
   /** Summed losses and correct counts of one batch of test-time views, plain and view-averaged. */
@@ -663,21 +681,17 @@ public final class Trainer {
    */
   private EpochMetrics validateAndTrack(FeedSource val, int epoch, List<Callback> callbacks) {
     if (ema == null || !ema.spec().useForValidation()) {
-      EpochMetrics metrics = validate(val, epoch, callbacks);
-      trackBest(metrics);
-      return metrics;
+      return validateAndTrackOnModel(val, epoch, callbacks);
     }
     ema.swapIntoModel();
     try {
-      EpochMetrics metrics = validate(val, epoch, callbacks);
-      trackBest(metrics);
-      return metrics;
+      return validateAndTrackOnModel(val, epoch, callbacks);
     } finally {
       ema.restoreModelWeights();
     }
   }
 
-  private EpochMetrics validate(FeedSource val, int epoch, List<Callback> callbacks) {
+  private EpochMetrics validateAndTrackOnModel(FeedSource val, int epoch, List<Callback> callbacks) {
     Evaluation e = evaluate(val, epoch, EpochMetrics.Phase.VAL, callbacks);
     if (!Double.isFinite(e.loss())) {
       // a training step can leave non-finite weights behind a finite loss: the validation sees them
@@ -686,6 +700,12 @@ public final class Trainer {
     EpochMetrics metrics = new EpochMetrics(epoch, EpochMetrics.Phase.VAL, e.loss(), e.accuracy(), List.of(),
         e.seconds(), e.images(), e.ttaLoss(), e.ttaAccuracy());
     callbacks.forEach(c -> c.onPhaseEnd(this, metrics));
+    double accuracy = selectBestOnTta ? metrics.ttaAccuracy() : metrics.accuracy();
+    if (accuracy > state.bestValAccuracy()) {
+      bestWeights = model.stateDict();
+      bestValidation = e;
+      state = state.withBest(accuracy, epoch);
+    }
     return metrics;
   }
 
@@ -747,14 +767,6 @@ public final class Trainer {
         (double) correct / Math.max(1, images), lrs, (System.nanoTime() - start) / 1e9, images);
     callbacks.forEach(c -> c.onPhaseEnd(this, metrics));
     return metrics;
-  }
-
-  private void trackBest(EpochMetrics val) {
-    double accuracy = selectBestOnTta ? val.ttaAccuracy() : val.accuracy();
-    if (accuracy > state.bestValAccuracy()) {
-      bestWeights = model.stateDict();
-      state = state.withBest(accuracy, val.epoch());
-    }
   }
 
   private static void checkClasses(DataLoader train, DataLoader val) {

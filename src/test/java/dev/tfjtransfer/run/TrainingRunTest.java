@@ -94,10 +94,27 @@ class TrainingRunTest {
 
   /**
    * The end-of-training evaluation is of the best weights on the whole val set (so its top-1 is the
-   * best epoch's val accuracy), and report.html embeds every image it shows.
+   * best epoch's val accuracy), taken from that epoch's validation pass rather than a second pass
+   * (its seconds are that pass's), and equal to evaluating best.safetensors afresh; report.html
+   * embeds every image it shows.
    */
   private static void checkEvaluation(Path run, TrainingRun.Outcome outcome) throws Exception {
-    var summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.resolve("eval/summary.json").toFile());
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    var summary = json.readTree(run.resolve("eval/summary.json").toFile());
+    double bestEpochValSeconds = Files.readAllLines(run.resolve("metrics.csv")).stream()
+        .filter(l -> l.startsWith(outcome.bestEpoch() + ",") && l.contains(",val,"))
+        .mapToDouble(l -> Double.parseDouble(l.split(",")[5])).findFirst().orElseThrow();
+    assertEquals(bestEpochValSeconds, summary.get("seconds").asDouble(), 0.0005 + 1e-9,
+        "the evaluation is the best epoch's validation pass");
+    List<String> report = Files.readAllLines(run.resolve("eval/classification_report.csv"));
+    List<String> confusion = Files.readAllLines(run.resolve("eval/confusion_matrix.csv"));
+    RunEvaluation.Outcome fresh = RunEvaluation.evaluate(run, null);
+    assertEquals(report, Files.readAllLines(run.resolve("eval/classification_report.csv")));
+    assertEquals(confusion, Files.readAllLines(run.resolve("eval/confusion_matrix.csv")));
+    var freshSummary = json.readTree(run.resolve("eval/summary.json").toFile());
+    assertEquals(summary.get("top1_accuracy").asDouble(), fresh.evaluation().metrics().top1Accuracy(), 0);
+    assertEquals(summary.get("log_loss").asDouble(), freshSummary.get("log_loss").asDouble(), 1e-5);
+    assertTrue(freshSummary.get("seconds").asDouble() > 0);
     assertEquals(18, summary.get("images").asInt());
     assertEquals(outcome.bestValAccuracy(), summary.get("top1_accuracy").asDouble(), 1e-6);
     assertEquals(1.0, summary.get("top5_accuracy").asDouble(), 0, "3 classes: the top 5 hold every class");
