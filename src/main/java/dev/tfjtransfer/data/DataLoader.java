@@ -38,6 +38,12 @@ public final class DataLoader implements AutoCloseable {
   private final WeightedRandomSampler sampler;
   private final ExecutorService workers;
   private final Set<Integer> skipped = ConcurrentHashMap.newKeySet();
+  /**
+   * Images of an ImageFolder kept after their first epoch, so later epochs skip the work that
+   * repeats: for a deterministic pipeline (validation) the transformed image, else the decoded
+   * file; null when nothing is kept (in-memory datasets, or a zero budget).
+   */
+  private final ImageCache cache;
 
   private DataLoader(Builder b) {
     this.dataset = b.dataset;
@@ -50,6 +56,7 @@ public final class DataLoader implements AutoCloseable {
     this.seed = b.seed;
     this.badImages = b.badImages;
     this.sampler = b.sampler;
+    this.cache = b.cacheBytes > 0 && dataset instanceof ImageFolder ? new ImageCache(b.cacheBytes) : null;
     this.workers = b.workers == 0 ? null : Executors.newFixedThreadPool(b.workers, r -> {
       Thread t = new Thread(r, "data-loader");
       t.setDaemon(true);
@@ -157,13 +164,18 @@ public final class DataLoader implements AutoCloseable {
     int n = 0;
     for (int k = 0; k < indices.length; k++) {
       int index = indices[k];
-      RgbImage image = readOrSkip(index);
-      if (image == null) {
-        continue;
-      }
       if (tta == TestTimeAugmentation.NONE) {
-        pipeline.apply(image, sampleRandom(epoch, firstPosition + k, index), images, n * per);
+        SplittableRandom random = sampleRandom(epoch, firstPosition + k, index);
+        RgbImage transformed = transformedOrSkip(index, random);
+        if (transformed == null) {
+          continue;
+        }
+        pipeline.write(transformed, random, images, n * per);
       } else {
+        RgbImage image = readOrSkip(index);
+        if (image == null) {
+          continue;
+        }
         tta.write(image, pipeline, images, n * per);
       }
       labels[n] = dataset.label(index);
@@ -176,10 +188,42 @@ public final class DataLoader implements AutoCloseable {
     return new Batch(images, Arrays.copyOf(labels, n), Arrays.copyOf(kept, n), pipeline.size(), tta.views());
   }
 
-  /** Sample {@code index} decoded, or null when it is unreadable and the policy skips it. */
+  /**
+   * Sample {@code index} through the pipeline's image steps (what ToTensor receives), kept between
+   * epochs when the pipeline is deterministic; null when it is unreadable and the policy skips it.
+   */
+  private RgbImage transformedOrSkip(int index, SplittableRandom random) {
+    boolean keep = cache != null && pipeline.isDeterministic();
+    RgbImage kept = keep ? cache.get(index) : null;
+    if (kept != null) {
+      return kept;
+    }
+    RgbImage image = readOrSkip(index);
+    if (image == null) {
+      return null;
+    }
+    RgbImage transformed = pipeline.transform(image, random);
+    if (keep) {
+      cache.offer(index, transformed);
+    }
+    return transformed;
+  }
+
+  /**
+   * Sample {@code index} decoded (kept between epochs for a random pipeline), or null when it is
+   * unreadable and the policy skips it.
+   */
   private RgbImage readOrSkip(int index) {
+    RgbImage kept = cache != null && !pipeline.isDeterministic() ? cache.get(index) : null;
+    if (kept != null) {
+      return kept;
+    }
     try {
-      return dataset.image(index);
+      RgbImage image = dataset.image(index);
+      if (cache != null && !pipeline.isDeterministic()) {
+        cache.offer(index, image);
+      }
+      return image;
     } catch (IOException e) {
       if (badImages == BadImagePolicy.FAIL) {
         throw new UncheckedIOException(e);
@@ -348,6 +392,7 @@ public final class DataLoader implements AutoCloseable {
     private long seed;
     private BadImagePolicy badImages = BadImagePolicy.SKIP;
     private WeightedRandomSampler sampler;
+    private long cacheBytes = Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 16);
 
     private Builder(Dataset dataset, Pipeline pipeline) {
       this.dataset = dataset;
@@ -389,6 +434,19 @@ public final class DataLoader implements AutoCloseable {
 
     public Builder optSeed(long seed) {
       this.seed = seed;
+      return this;
+    }
+
+    /**
+     * Bytes of images an ImageFolder loader keeps between epochs (decoded files, or transformed
+     * images for a deterministic pipeline); 0 keeps none. Default: 256 MB or 1/16 of the heap,
+     * whichever is smaller.
+     */
+    public Builder optCacheBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("cache bytes must be >= 0; received: " + bytes);
+      }
+      this.cacheBytes = bytes;
       return this;
     }
 
