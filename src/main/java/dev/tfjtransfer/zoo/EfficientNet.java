@@ -3,8 +3,6 @@ package dev.tfjtransfer.zoo;
 import dev.tfjtransfer.nn.Activation;
 import dev.tfjtransfer.nn.BatchNorm2d;
 import dev.tfjtransfer.nn.Conv2dNormActivation;
-import dev.tfjtransfer.nn.Dense;
-import dev.tfjtransfer.nn.Dropout;
 import dev.tfjtransfer.nn.Layer;
 import dev.tfjtransfer.nn.LayerContext;
 import dev.tfjtransfer.nn.Sequential;
@@ -150,13 +148,7 @@ public final class EfficientNet extends Layer {
     int lastConv = variant.lastChannel > 0 ? variant.lastChannel : 4 * lastIn;
     layers.add(norm.conv(String.valueOf(layers.size()), lastIn, lastConv, 1, 1, Activation.Kind.SILU).build());
     features = new Sequential("features", layers);
-    head = PooledClassifier.of("avgpool", "classifier", lastConv, headSpec, 1,
-        numClasses -> new Sequential("classifier", new Dropout("0", dropout), new Dense("1", lastConv, numClasses)));
-  }
-
-  /** The linear head's module, {@code classifier.1}, or the whole MLP head. */
-  static String headPrefix(HeadSpec head) {
-    return head.isMlp() ? "classifier" : "classifier.1";
+    head = PooledClassifier.dropoutLinear(lastConv, headSpec, dropout);
   }
 
   @Override

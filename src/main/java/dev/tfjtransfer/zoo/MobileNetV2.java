@@ -4,8 +4,6 @@ import dev.tfjtransfer.nn.Activation;
 import dev.tfjtransfer.nn.BatchNorm2d;
 import dev.tfjtransfer.nn.Conv2D;
 import dev.tfjtransfer.nn.Conv2dNormActivation;
-import dev.tfjtransfer.nn.Dense;
-import dev.tfjtransfer.nn.Dropout;
 import dev.tfjtransfer.nn.Layer;
 import dev.tfjtransfer.nn.LayerContext;
 import dev.tfjtransfer.nn.Sequential;
@@ -57,13 +55,7 @@ public final class MobileNetV2 extends Layer {
     layers.add(Conv2dNormActivation.builder(String.valueOf(layers.size())).setChannels(channels, LAST_CHANNEL)
         .setKernel(1).optActivation(Activation.Kind.RELU6).build());
     features = new Sequential("features", layers);
-    head = PooledClassifier.of("avgpool", "classifier", LAST_CHANNEL, headSpec, 1,
-        numClasses -> new Sequential("classifier", new Dropout("0", dropout), new Dense("1", LAST_CHANNEL, numClasses)));
-  }
-
-  /** The linear head's module, {@code classifier.1}, or the whole MLP head. */
-  static String headPrefix(HeadSpec head) {
-    return head.isMlp() ? "classifier" : "classifier.1";
+    head = PooledClassifier.dropoutLinear(LAST_CHANNEL, headSpec, dropout);
   }
 
   @Override

@@ -40,8 +40,8 @@ public final class ModelZoo {
           EvalPreset.IMAGENET_224, 21_797_672L, TORCHVISION + "resnet34-b627a593.pth", "b627a593"),
       new Architecture("resnet50", "resnet", head -> new ResNet(ResNet.Variant.RESNET50, head), FC, INTO_FC,
           EvalPreset.IMAGENET_224, 25_557_032L, TORCHVISION + "resnet50-0676ba61.pth", "0676ba61"),
-      new Architecture("mobilenet_v2", "mobilenet_v2", MobileNetV2::new, MobileNetV2::headPrefix, INTO_CLASSIFIER,
-          EvalPreset.IMAGENET_224, 3_504_872L, TORCHVISION + "mobilenet_v2-b0353104.pth", "b0353104"),
+      new Architecture("mobilenet_v2", "mobilenet_v2", MobileNetV2::new, PooledClassifier::dropoutLinearPrefix,
+          INTO_CLASSIFIER, EvalPreset.IMAGENET_224, 3_504_872L, TORCHVISION + "mobilenet_v2-b0353104.pth", "b0353104"),
       new Architecture("mobilenet_v3_small", "mobilenet_v3",
           head -> new MobileNetV3(MobileNetV3.Variant.SMALL, head), MobileNetV3::headPrefix, INTO_CLASSIFIER,
           EvalPreset.IMAGENET_224, 2_542_856L, TORCHVISION + "mobilenet_v3_small-047dcff4.pth", "047dcff4"),
@@ -148,9 +148,9 @@ public final class ModelZoo {
   /** A row of the EfficientNet family; {@code file} is the weights' name, ending in its hash prefix. */
   private static Architecture efficientNet(String name, EfficientNet.Variant variant, int resize, int crop,
       Interpolation interpolation, long parameters, String file) {
-    return new Architecture(name, "efficientnet", head -> new EfficientNet(variant, head), EfficientNet::headPrefix,
-        INTO_CLASSIFIER,
-        EvalPreset.imagenet(resize, crop, interpolation), parameters, TORCHVISION + file,
+    return new Architecture(name, "efficientnet", head -> new EfficientNet(variant, head),
+        PooledClassifier::dropoutLinearPrefix, INTO_CLASSIFIER, EvalPreset.imagenet(resize, crop, interpolation),
+        parameters, TORCHVISION + file,
         file.substring(file.lastIndexOf('-') + 1, file.length() - ".pth".length()));
   }
 

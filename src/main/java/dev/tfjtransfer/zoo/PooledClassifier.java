@@ -2,9 +2,11 @@ package dev.tfjtransfer.zoo;
 
 import dev.tfjtransfer.nn.AdaptiveAvgPool2d;
 import dev.tfjtransfer.nn.Dense;
+import dev.tfjtransfer.nn.Dropout;
 import dev.tfjtransfer.nn.Flatten;
 import dev.tfjtransfer.nn.Layer;
 import dev.tfjtransfer.nn.LayerContext;
+import dev.tfjtransfer.nn.Sequential;
 import java.util.List;
 import java.util.function.IntFunction;
 import org.tensorflow.Operand;
@@ -54,6 +56,20 @@ final class PooledClassifier extends Layer {
   /** Global average pooling and a single {@code Linear(channels, N)}, or the MLP head: ResNet's {@code fc}. */
   static PooledClassifier linear(String poolName, String classifierName, long channels, HeadSpec head) {
     return of(poolName, classifierName, channels, head, 1, n -> new Dense(classifierName, channels, n));
+  }
+
+  /**
+   * MobileNetV2's and EfficientNet's head: pooling and {@code classifier = Sequential(Dropout,
+   * Linear(channels, N))}, or the MLP head.
+   */
+  static PooledClassifier dropoutLinear(long channels, HeadSpec head, float dropout) {
+    return of("avgpool", "classifier", channels, head, 1,
+        n -> new Sequential("classifier", new Dropout("0", dropout), new Dense("1", channels, n)));
+  }
+
+  /** The module {@link #dropoutLinear}'s head replacement creates: {@code classifier.1}, or the whole MLP head. */
+  static String dropoutLinearPrefix(HeadSpec head) {
+    return head.isMlp() ? "classifier" : "classifier.1";
   }
 
   private PooledClassifier(AdaptiveAvgPool2d avgpool, Layer classifier) {
