@@ -3,14 +3,13 @@ package dev.tfjtransfer.bench;
 import dev.tfjtransfer.data.Batch;
 import dev.tfjtransfer.data.DataLoader;
 import dev.tfjtransfer.data.ImageFolder;
-import dev.tfjtransfer.data.Normalization;
+import dev.tfjtransfer.data.Interpolation;
 import dev.tfjtransfer.data.Pipeline;
-import dev.tfjtransfer.data.Transforms;
+import dev.tfjtransfer.zoo.EvalPreset;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.SplittableRandom;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
@@ -74,10 +73,8 @@ abstract class BenchBatches implements AutoCloseable {
   static BenchBatches imageFolder(Path dir, boolean eval, int batch, int size) throws IOException {
     Path root = Files.isDirectory(dir.resolve("train")) ? dir.resolve("train") : dir;
     Pipeline pipeline = eval
-        ? new Pipeline(List.of(Transforms.resizeShorter((int) (size / 0.875)), Transforms.centerCrop(size)),
-            Normalization.IMAGENET, size)
-        : new Pipeline(List.of(Transforms.randomResizedCrop(size), Transforms.randomHorizontalFlip(0.5)),
-            Normalization.IMAGENET, size);
+        ? Pipeline.imagenetEval(EvalPreset.imagenet((int) (size / 0.875), size, Interpolation.BILINEAR))
+        : Pipeline.imagenetTrain(size);
     DataLoader loader = DataLoader.builder(ImageFolder.open(root), pipeline).optBatchSize(batch).optShuffle(true)
         .optDropLast(true).optWorkers(2).build();
     return new BenchBatches() {

@@ -40,10 +40,12 @@ public final class DataLoader implements AutoCloseable {
   private final Set<Integer> skipped = ConcurrentHashMap.newKeySet();
   /**
    * Images of an ImageFolder kept after their first epoch, so later epochs skip the work that
-   * repeats: for a deterministic pipeline (validation) the transformed image, else the decoded
-   * file; null when nothing is kept (in-memory datasets, or a zero budget).
+   * repeats: the decoded files under a random pipeline, the transformed images under a
+   * deterministic one (validation). At most one of the two exists; neither for in-memory datasets
+   * or a zero budget.
    */
-  private final ImageCache cache;
+  private final ImageCache decodedImages;
+  private final ImageCache transformedImages;
 
   private DataLoader(Builder b) {
     this.dataset = b.dataset;
@@ -56,7 +58,9 @@ public final class DataLoader implements AutoCloseable {
     this.seed = b.seed;
     this.badImages = b.badImages;
     this.sampler = b.sampler;
-    this.cache = b.cacheBytes > 0 && dataset instanceof ImageFolder ? new ImageCache(b.cacheBytes) : null;
+    ImageCache cache = b.cacheBytes > 0 && dataset instanceof ImageFolder ? new ImageCache(b.cacheBytes) : null;
+    this.transformedImages = pipeline.isDeterministic() ? cache : null;
+    this.decodedImages = pipeline.isDeterministic() ? null : cache;
     this.workers = b.workers == 0 ? null : Executors.newFixedThreadPool(b.workers, r -> {
       Thread t = new Thread(r, "data-loader");
       t.setDaemon(true);
@@ -193,8 +197,7 @@ public final class DataLoader implements AutoCloseable {
    * epochs when the pipeline is deterministic; null when it is unreadable and the policy skips it.
    */
   private RgbImage transformedOrSkip(int index, SplittableRandom random) {
-    boolean keep = cache != null && pipeline.isDeterministic();
-    RgbImage kept = keep ? cache.get(index) : null;
+    RgbImage kept = transformedImages == null ? null : transformedImages.get(index);
     if (kept != null) {
       return kept;
     }
@@ -203,8 +206,8 @@ public final class DataLoader implements AutoCloseable {
       return null;
     }
     RgbImage transformed = pipeline.transform(image, random);
-    if (keep) {
-      cache.offer(index, transformed);
+    if (transformedImages != null) {
+      transformedImages.offer(index, transformed);
     }
     return transformed;
   }
@@ -214,14 +217,14 @@ public final class DataLoader implements AutoCloseable {
    * unreadable and the policy skips it.
    */
   private RgbImage readOrSkip(int index) {
-    RgbImage kept = cache != null && !pipeline.isDeterministic() ? cache.get(index) : null;
+    RgbImage kept = decodedImages == null ? null : decodedImages.get(index);
     if (kept != null) {
       return kept;
     }
     try {
       RgbImage image = dataset.image(index);
-      if (cache != null && !pipeline.isDeterministic()) {
-        cache.offer(index, image);
+      if (decodedImages != null) {
+        decodedImages.offer(index, image);
       }
       return image;
     } catch (IOException e) {

@@ -37,8 +37,13 @@ public record Pipeline(List<ImageTransform> steps, Normalization normalization, 
 
   /** The tutorial's training pipeline: RandomResizedCrop(224), RandomHorizontalFlip, Normalize. */
   public static Pipeline imagenetTrain() {
-    return new Pipeline(List.of(Transforms.randomResizedCrop(224), Transforms.randomHorizontalFlip(0.5)),
-        Normalization.IMAGENET, 224);
+    return imagenetTrain(224);
+  }
+
+  /** The tutorial's training pipeline at {@code size} px. */
+  public static Pipeline imagenetTrain(int size) {
+    return new Pipeline(List.of(Transforms.randomResizedCrop(size), Transforms.randomHorizontalFlip(0.5)),
+        Normalization.IMAGENET, size);
   }
 
   /** The same steps and size with another normalization (e.g. what converted weights record). */

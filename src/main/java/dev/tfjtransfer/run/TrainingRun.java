@@ -47,7 +47,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -239,13 +238,12 @@ public final class TrainingRun {
       if (predictionGrid != null) {
         tensorBoard.image("val_predictions", trainer.state().epochsDone(), predictionGrid);
       }
-      // the best epoch's validation pass already evaluated these weights on these images
-      Optional<Trainer.Evaluation> bestValidation = config.tta().views() == TestTimeAugmentation.NONE
-          ? trainer.bestValidation() : Optional.empty();
-      RunEvaluation.Outcome evaluation = bestValidation.isPresent()
-          ? RunEvaluation.writeValidation(runDir, Evaluator.ofLogits(data.val(), data.classes(),
-              bestValidation.get().logits(), bestValidation.get().labels(), bestValidation.get().indices(),
-              bestValidation.get().seconds()), data.val(), config.data().root())
+      // the best epoch's validation pass already evaluated these weights on these images (with
+      // tta configured, validation used it too, and bestValidation is empty)
+      Trainer.Evaluation best = trainer.bestValidation().orElse(null);
+      RunEvaluation.Outcome evaluation = best != null
+          ? RunEvaluation.writeValidation(runDir, Evaluator.ofLogits(data.val(), data.classes(), best.logits(),
+              best.labels(), best.indices(), best.seconds()), data.val(), config.data().root())
           : RunEvaluation.evaluateValidation(runDir, model, data.val(), data.classes(), config.data().root(),
               config.tta().views());
       timings.add("final_evaluation", (System.nanoTime() - finalStart) / 1e9);
