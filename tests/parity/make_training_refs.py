@@ -19,8 +19,10 @@ at lr 1e-3, the rest at 1e-4), dropout and stochastic depth off, 2 images per ba
 input size (128 px for resnext50_32x4d, densenet121, regnet_y_400mf; 64 px for the others), saved
 as above but with losses_f64/losses_f32 and final-f64/final-f32 state_dicts.
 Also schedules.safetensors: learning rates of torch's schedulers per epoch / step.
+Each case's NAME-io.safetensors is written last: its presence says the case is complete.
 
-Usage: /usr/bin/python3 make_training_refs.py OUT_DIR
+Usage: /usr/bin/python3 make_training_refs.py OUT_DIR            (tiny variants, schedules, VERSION)
+       /usr/bin/python3 make_training_refs.py OUT_DIR CASE ...   (the named cases only: 0.1-0.7 GB each)
 """
 import math
 import os
@@ -146,7 +148,7 @@ FLOAT64_CASES = [("resnext50_32x4d", "sgd"), ("densenet121", "sgd"), ("regnet_y_
                  ("efficientnet_v2_s", "adamw")]
 
 
-def float64_cases(out):
+def float64_cases(out, selected):
     """Random-init deep nets in train mode are ill-conditioned: with unit-scale residual branches the
     activations grow block by block and torch float32 and float64 of the same three steps differ by
     up to 5% in the loss. So, as torchvision's zero_init_residual does for real training, the last
@@ -156,6 +158,8 @@ def float64_cases(out):
     from it as the yardstick."""
     for seed, (family, optimizer_name) in enumerate(FLOAT64_CASES):
         name = f"{family}_{optimizer_name}"
+        if name not in selected:
+            continue
         make, size, branch_ends = FAMILIES[family]
         make_optimizer, weight_decay = OPTIMIZERS[optimizer_name]
         torch.manual_seed(400 + seed)
@@ -261,11 +265,10 @@ def schedules():
     }
 
 
-def main():
-    out = sys.argv[1]
-    os.makedirs(out, exist_ok=True)
-    torch.set_num_threads(2)
+def three_step_cases(out, selected):
     for seed, (name, make) in enumerate(CASES.items()):
+        if name not in selected:
+            continue
         torch.manual_seed(100 + seed)
         gen = torch.Generator().manual_seed(200 + seed)
         model, optimizer, classes = make()
@@ -293,11 +296,24 @@ def main():
             io[f"labels{step}"] = y
             losses.append(loss.item())
         io["losses"] = torch.tensor(losses, dtype=torch.float32)
-        save_safetensors(os.path.join(out, f"{name}-io.safetensors"), io)
         save_safetensors(os.path.join(out, f"{name}-final.safetensors"),
                          {k: v for k, v in model.state_dict().items()})
+        save_safetensors(os.path.join(out, f"{name}-io.safetensors"), io)
         print(name, losses, file=sys.stderr)
-    float64_cases(out)
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    torch.set_num_threads(2)
+    selected = set(sys.argv[2:])
+    if selected:
+        known = set(CASES) | {f"{family}_{optimizer}" for family, optimizer in FLOAT64_CASES}
+        if selected - known:
+            sys.exit(f"unknown cases {sorted(selected - known)}; known: {sorted(known)}")
+        three_step_cases(out, selected)
+        float64_cases(out, selected)
+        return
     tiny_variants(out)
     save_safetensors(os.path.join(out, "schedules.safetensors"), schedules())
     with open(os.path.join(out, "VERSION"), "w") as f:

@@ -17,7 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -41,6 +43,10 @@ class ModelZooParityTest {
   private static final String SHARED_SMALL_IMAGE = "c_small.png";
   private static final double TOLERANCE = 1e-4;
   private static final long MAX_PARAMETERS = 150_000_000L;
+  /** About 1 GB of float32 weights per torch run. */
+  private static final long CHUNK_PARAMETERS = 250_000_000L;
+  /** Each row's .pth format, in test order: the first row of each family legacy, the others zip. */
+  private static final Map<String, String> FORMATS = new LinkedHashMap<>();
   private static Path refs;
 
   @TempDir
@@ -48,17 +54,42 @@ class ModelZooParityTest {
 
   @BeforeAll
   static void torchReferences() throws Exception {
-    List<String> missing = new ArrayList<>();
     Set<String> families = new HashSet<>();
-    Path out = TorchReferences.projectDir().resolve("target/zoo-logits");
     for (String name : architectures().toList()) {
-      String format = families.add(ModelZoo.architecture(name).family()) ? "legacy" : "zip";
-      if (!TorchReferences.isFresh(out.resolve(name + ".safetensors"), SCRIPT)) {
-        missing.add(name + "=" + format);
+      FORMATS.put(name, families.add(ModelZoo.architecture(name).family()) ? "legacy" : "zip");
+    }
+    refs = TorchReferences.projectDir().resolve("target/zoo-logits");
+    if (!Files.isDirectory(refs.resolve("images"))) {
+      TorchReferences.run(SCRIPT, "zoo-logits", List.of());
+    }
+  }
+
+  /**
+   * Makes the references of {@code name} and of the rows after it that lack theirs, up to
+   * {@link #CHUNK_PARAMETERS} in all: torch starts once per chunk, and the weights of all rows
+   * (7 GB) are never on disk at once, since each test deletes its {@code .pth} when done.
+   */
+  private static void ensureReferences(String name) throws Exception {
+    if (hasReferences(name)) {
+      return;
+    }
+    List<String> chunk = new ArrayList<>();
+    long parameters = 0;
+    for (String next : FORMATS.keySet().stream().dropWhile(n -> !n.equals(name)).toList()) {
+      if (!chunk.isEmpty() && parameters + ModelZoo.architecture(next).parameters() > CHUNK_PARAMETERS) {
+        break;
+      }
+      if (!hasReferences(next)) {
+        chunk.add(next + "=" + FORMATS.get(next));
+        parameters += ModelZoo.architecture(next).parameters();
       }
     }
-    refs = missing.isEmpty() && Files.isDirectory(out.resolve("images")) ? out
-        : TorchReferences.run(SCRIPT, "zoo-logits", missing);
+    TorchReferences.run(SCRIPT, "zoo-logits", chunk);
+  }
+
+  private static boolean hasReferences(String name) throws Exception {
+    return Files.exists(refs.resolve(name + ".pth")) && TorchReferences.isFresh(refs.resolve(name + ".safetensors"),
+        SCRIPT);
   }
 
   /**
@@ -75,6 +106,15 @@ class ModelZooParityTest {
   @ParameterizedTest
   @MethodSource("architectures")
   void convertThenPredictGivesTorchvisionsLogits(String name) throws Exception {
+    ensureReferences(name);
+    try {
+      compareWithTorchvision(name);
+    } finally {
+      Files.deleteIfExists(refs.resolve(name + ".pth"));
+    }
+  }
+
+  private void compareWithTorchvision(String name) throws Exception {
     Path missing = refs.resolve(name + ".missing");
     if (Files.exists(missing)) {
       fail(name + ": " + Files.readString(missing).strip());

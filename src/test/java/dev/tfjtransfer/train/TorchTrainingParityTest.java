@@ -17,6 +17,8 @@ import dev.tfjtransfer.zoo.MobileNetV2;
 import dev.tfjtransfer.zoo.MobileNetV3;
 import dev.tfjtransfer.zoo.ModelZoo;
 import dev.tfjtransfer.zoo.Vgg16;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +45,7 @@ class TorchTrainingParityTest {
   /** How much further from float64 than torch's own float32 run the project may be. */
   private static final double FLOAT32_MULTIPLE = 4;
   private static final double UPDATE_FLOOR = 0.125;
+  private static final String SCRIPT = "make_training_refs.py";
   private static Path refs;
 
   /**
@@ -90,7 +93,27 @@ class TorchTrainingParityTest {
 
   @BeforeAll
   static void references() throws Exception {
-    refs = TorchReferences.generate("make_training_refs.py", "training-refs");
+    refs = TorchReferences.generate(SCRIPT, "training-refs");
+  }
+
+  /**
+   * Makes case {@code name}'s references now unless they are there: with its weights deleted after
+   * each case (see {@link #deleteWeights}), the 3 GB of all cases are never on disk at once.
+   */
+  private static void makeReferences(String name) throws Exception {
+    if (!TorchReferences.isFresh(refs.resolve(name + "-io.safetensors"), SCRIPT)
+        || !Files.exists(refs.resolve(name + "-initial.pth"))) {
+      TorchReferences.run(SCRIPT, "training-refs", List.of(name));
+    }
+  }
+
+  private static void deleteWeights(String name) throws IOException {
+    try (Stream<Path> files = Files.list(refs)) {
+      for (Path file : files.filter(f -> f.getFileName().toString().startsWith(name + "-initial.")
+          || f.getFileName().toString().startsWith(name + "-final")).toList()) {
+        Files.delete(file);
+      }
+    }
   }
 
   @Test
@@ -155,6 +178,16 @@ class TorchTrainingParityTest {
    */
   private static void checkAgainstFloat64(String name, Layer layers, List<ParamGroup> groups,
       OptimizerSpec optimizer) throws Exception {
+    makeReferences(name);
+    try {
+      compareWithFloat64(name, layers, groups, optimizer);
+    } finally {
+      deleteWeights(name);
+    }
+  }
+
+  private static void compareWithFloat64(String name, Layer layers, List<ParamGroup> groups,
+      OptimizerSpec optimizer) throws Exception {
     StateDict io = StateDict.read(refs.resolve(name + "-io.safetensors"));
     long size = io.get("input0").shape()[2];
     try (Model model = Model.build(name, layers, size, size, SessionOptions.defaults())) {
@@ -208,6 +241,7 @@ class TorchTrainingParityTest {
 
   private static void check(String name, Model model, List<ParamGroup> groups, OptimizerSpec optimizer,
       BatchNormPolicy policy, FreezeSpec freeze) throws Exception {
+    makeReferences(name);
     try (model) {
       StateDict initial = StateDict.read(refs.resolve(name + "-initial.pth"));
       model.loadStateDict(initial, LoadMode.STRICT);
@@ -220,6 +254,8 @@ class TorchTrainingParityTest {
       TorchStepReplay.replay(name, step, groups, io, 3, io.get("losses").floats());
       TorchStepReplay.compareStates(name, initial, StateDict.read(refs.resolve(name + "-final.safetensors")),
           model.stateDict(), PARAM_TOLERANCE, UPDATE_TOLERANCE);
+    } finally {
+      deleteWeights(name);
     }
   }
 }
