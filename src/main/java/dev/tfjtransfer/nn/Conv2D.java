@@ -103,7 +103,7 @@ public final class Conv2D extends Layer {
       y = tf.nn.depthwiseConv2dNative(x, depthwise, strides, mode);
     } else if (groups > 1 && !ONEDNN) {
       y = splitGroups(tf, x, w, groups, strides, mode);
-    } else if (groups == 1 && context.precision() == SessionOptions.Precision.BF16 && context.receivesGradient(w)
+    } else if (groups == 1 && context.receivesGradient(w)
         && PatchFilterGradient.pays(w.shape().asArray(), outputSize(input.shape().get(1)),
             outputSize(input.shape().get(2)))) {
       y = PatchFilterGradient.conv2d(tf, x, w, strides, mode);

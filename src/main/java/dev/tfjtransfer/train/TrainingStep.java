@@ -186,10 +186,12 @@ public final class TrainingStep {
 
   /**
    * Ops whose output may share the input's buffer: an op reading such a view of a ref variable
-   * (a depthwise convolution's backward pass reads the reshaped kernel) reads the weight itself,
-   * so the update must wait for it too, or it races the read and corrupts the gradient.
+   * (a depthwise convolution's backward pass reads the reshaped kernel, PatchFilterGradient's input
+   * gradient reads StopGradient(filter)) reads the weight itself, so the update must wait for it
+   * too, or it races the read and corrupts the gradient.
    */
-  private static final Set<String> VIEW_OPS = Set.of("Identity", "Reshape", "ExpandDims", "Squeeze", "Snapshot");
+  private static final Set<String> VIEW_OPS =
+      Set.of("Identity", "StopGradient", "Reshape", "ExpandDims", "Squeeze", "Snapshot");
 
   private static void addReaders(GraphOperation op, Set<GraphOperation> stepOps, List<Op> dependencies) {
     for (GraphOperation reader : op.consumers()) {

@@ -21,8 +21,9 @@ import org.tensorflow.GraphOperation;
 
 /**
  * The graph of a training step holds gradient ops only for trainable weights: counts of backward
- * op types for head-only, layer4+fc and full training, and each Conv2DBackpropFilter traced to
- * the convolution it differentiates, whose weight must be trainable.
+ * op types for head-only, layer4+fc and full training, and each filter gradient (a
+ * Conv2DBackpropFilter, or PatchFilterGradient's patch product for layer4's 2 x 2 outputs at 64 px)
+ * traced to the convolution it differentiates, whose weight must be trainable.
  */
 class FrozenGradientOpsTest {
   private static final List<String> BACKWARD_TYPES = List.of("Conv2DBackpropFilter", "Conv2DBackpropInput",
@@ -45,10 +46,16 @@ class FrozenGradientOpsTest {
       for (Iterator<GraphOperation> it = model.graph().operations(); it.hasNext(); ) {
         GraphOperation op = it.next();
         counts.merge(op.type(), 1, Integer::sum);
-        if (op.type().equals("Conv2DBackpropFilter")) {
-          differentiated.add(filterOf(op));
+        // Conv2DBackpropFilter(input, filter_sizes, out_backprop): filter_sizes is Shape(filter), unless
+        // the filter is read through StopGradient (PatchFilterGradient's: that op feeds nothing, never runs);
+        // PatchFilterGradient's IdentityN(output, filter, filter shape), whose gradient is the patch product
+        boolean filterGradient = op.type().equals("Conv2DBackpropFilter") && !readsStopGradient(op)
+            || op.type().equals("IdentityN") && op.numInputs() == 3;
+        if (filterGradient) {
+          differentiated.add(variableOf((GraphOperation) op.input(1).op()));
         }
       }
+      assertEquals(count(counts, "IdentityN"), count(counts, "ExtractImagePatches"), "a patch product per IdentityN");
       for (String filter : differentiated) {
         assertTrue(trainableConvs.contains(filter), "gradient op for frozen weight " + filter);
       }
@@ -57,11 +64,14 @@ class FrozenGradientOpsTest {
     }
   }
 
-  /** The variable behind a filter-gradient op: its output shape input comes from the forward conv's filter. */
-  private static String filterOf(GraphOperation backprop) {
-    // Conv2DBackpropFilter(input, filter_sizes, out_backprop): filter_sizes is Shape(filter) of the forward op
+  private static boolean readsStopGradient(GraphOperation backprop) {
     GraphOperation sizes = (GraphOperation) backprop.input(1).op();
-    GraphOperation source = sizes;
+    return sizes.numInputs() > 0 && sizes.input(0).op().type().equals("StopGradient");
+  }
+
+  /** The variable an op reads, following first inputs (Shape, Identity, Cast) up to it. */
+  private static String variableOf(GraphOperation op) {
+    GraphOperation source = op;
     while (!source.type().equals("VariableV2") && source.numInputs() > 0) {
       source = (GraphOperation) source.input(0).op();
     }
@@ -83,7 +93,9 @@ class FrozenGradientOpsTest {
   @Test
   void layer4AndFcTrainingDifferentiatesOnlyLayer4() {
     Map<String, Integer> counts = buildAndCount(FreezeSpec.all(), FreezeSpec.of("layer4", "fc"));
+    // layer4's four 3 x 3 filter gradients are patch products (their Conv2DBackpropFilter ops are built, never run)
     assertEquals(5, count(counts, "Conv2DBackpropFilter"));
+    assertEquals(4, count(counts, "ExtractImagePatches"));
     assertEquals(5, count(counts, "FusedBatchNormGradV3"));
     assertEquals(0, count(counts, "MaxPoolGrad") + count(counts, "MaxPoolGradV2"));
   }
@@ -92,6 +104,7 @@ class FrozenGradientOpsTest {
   void fullTrainingDifferentiatesEveryConvolution() {
     Map<String, Integer> counts = buildAndCount(null, null);
     assertEquals(20, count(counts, "Conv2DBackpropFilter"));
+    assertEquals(4, count(counts, "ExtractImagePatches"));
     assertEquals(20, count(counts, "FusedBatchNormGradV3"));
     assertEquals(1, count(counts, "MaxPoolGrad") + count(counts, "MaxPoolGradV2"));
   }
