@@ -31,8 +31,8 @@ import org.tensorflow.types.TFloat32;
  * saved by torch as .pth (zip or legacy; both for resnet18, densenet121, regnet_y_400mf,
  * mobilenet_v2, mobilenet_v3_large and efficientnet_b0), read and converted here, must give
  * torch's eval-mode logits within 1e-4 of the largest reference logit, with the same argmax, at
- * 224x224 and at odd sizes
- * (which exercise stride-2 padding, max-pool padding and adaptive pooling bins).
+ * 224x224 and at odd sizes (which exercise stride-2 padding, max-pool padding and adaptive
+ * pooling bins).
  */
 class TorchvisionParityTest {
   private static final double RELATIVE_TOLERANCE = 1e-4;
