@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The YAML trainer end to end on a small generated dataset at 64x64. */
 class TrainingRunTest {
+  private static final int VAL_PER_CLASS = 12;
   @TempDir
   static Path dir;
 
@@ -46,7 +47,7 @@ class TrainingRunTest {
           - name: all
             epochs: %d
             unfreeze: [all]
-            groups: [{params: [fc], lr: 0.02}, {lr: 0.01}]
+            groups: [{params: [fc], lr: 0.01}, {lr: 0.005}]
             schedule: {type: step, step_size: 3, gamma: 0.5}
         output_dir: %s
         seed: 3
@@ -56,7 +57,7 @@ class TrainingRunTest {
 
   @BeforeAll
   static void data() throws Exception {
-    DemoDataset.generate(dir.resolve("data"), 24, 6, 5);
+    DemoDataset.generate(dir.resolve("data"), 24, VAL_PER_CLASS, 5);
   }
 
   @Test
@@ -75,8 +76,10 @@ class TrainingRunTest {
     assertEquals("epoch,stage,phase,loss,acc,seconds,images,lr_fc,lr_all", csv.get(0));
     assertEquals(1 + 1 + 2 * 6, csv.size(), "epoch-0 val, then train+val for 6 epochs");
     assertTrue(csv.get(1).startsWith("0,0,val,"), csv.get(1));
-    assertTrue(csv.get(4).startsWith("2,1,train,") && csv.get(4).endsWith(",0.0200000,0.0100000"), csv.get(4));
-    // an easy task: three visually distinct classes, chance is 1/3
+    assertTrue(csv.get(4).startsWith("2,1,train,") && csv.get(4).endsWith(",0.0100000,0.00500000"), csv.get(4));
+    // an easy task: three visually distinct classes, chance is 1/3. (At lr 0.02/0.01 on 18 val images
+    // this seed's best was 0.56 after a float32 rounding change, other seeds 0.67-1.0, with validation
+    // losses up to 81: halved rates and 36 val images gave 0.81-0.94 over seeds 2-4.)
     assertTrue(outcome.bestValAccuracy() > 0.6, "best val acc " + outcome.bestValAccuracy() + "\n" + log);
     // best.safetensors holds the best epoch's weights, readable with the classes in its metadata
     StateDict best = Safetensors.read(run.resolve("best.safetensors"));
@@ -115,7 +118,7 @@ class TrainingRunTest {
     assertEquals(summary.get("top1_accuracy").asDouble(), fresh.evaluation().metrics().top1Accuracy(), 0);
     assertEquals(summary.get("log_loss").asDouble(), freshSummary.get("log_loss").asDouble(), 1e-5);
     assertTrue(freshSummary.get("seconds").asDouble() > 0);
-    assertEquals(18, summary.get("images").asInt());
+    assertEquals(3 * VAL_PER_CLASS, summary.get("images").asInt());
     assertEquals(outcome.bestValAccuracy(), summary.get("top1_accuracy").asDouble(), 1e-6);
     assertEquals(1.0, summary.get("top5_accuracy").asDouble(), 0, "3 classes: the top 5 hold every class");
     String html = Files.readString(run.resolve("report.html"));
@@ -138,7 +141,7 @@ class TrainingRunTest {
     assertEquals(run.resolve("eval-discs-only"), subset.directory());
     assertTrue(Files.size(subset.report()) > 0);
     var metrics = subset.evaluation().metrics();
-    assertEquals(6, metrics.support(1));
+    assertEquals(VAL_PER_CLASS, metrics.support(1));
     assertEquals(0, metrics.support(0) + metrics.support(2));
     String discsRow = Files.readAllLines(run.resolve("eval/classification_report.csv")).get(2);
     assertTrue(discsRow.startsWith("discs,"), discsRow);
@@ -167,8 +170,8 @@ class TrainingRunTest {
       assertEquals(Float.parseFloat(cells[3]), scalars.get(phase + " " + cells[0] + " epoch_loss"), 1e-4, row);
       assertEquals(Float.parseFloat(cells[4]), scalars.get(phase + " " + cells[0] + " epoch_accuracy"), 1e-4, row);
     }
-    assertEquals(0.02f, scalars.get("train 2 learning_rate/fc"), 1e-7);
-    assertEquals(0.01f, scalars.get("train 2 learning_rate/all"), 1e-7);
+    assertEquals(0.01f, scalars.get("train 2 learning_rate/fc"), 1e-7);
+    assertEquals(0.005f, scalars.get("train 2 learning_rate/all"), 1e-7);
     // TF names single images "<tag>/image", as tf.summary.image does
     assertTrue(images.contains("train_batch/image") && images.contains("val_predictions/image"), images.toString());
   }
