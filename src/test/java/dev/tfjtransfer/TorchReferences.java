@@ -8,8 +8,6 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.List;
-import java.util.TreeSet;
 
 /**
  * Reference files made by Debian's python3-torch (tests/parity/*.py), generated once into
@@ -66,14 +64,14 @@ public final class TorchReferences {
   }
 
   /** Runs {@code tests/parity/SCRIPT ARGS...} (for inputs a test made itself) and returns its stdout lines. */
-  public static java.util.List<String> run(String script, String... args) throws IOException, InterruptedException {
-    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(PYTHON,
+  public static List<String> run(String script, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(PYTHON,
         projectDir().resolve("tests/parity").resolve(script).toString()));
-    command.addAll(java.util.List.of(args));
+    command.addAll(List.of(args));
     Path log = Files.createTempFile("python-", ".log");
     try {
       Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
-      String stdout = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {
         throw new IllegalStateException(script + " failed: " + Files.readString(log));
       }
