@@ -65,7 +65,7 @@ class ModelZooParityTest {
   }
 
   /**
-   * Makes the references of {@code name} and of the rows after it that lack theirs, up to
+   * Makes the references of {@code name} and of the rows right after it that lack theirs, up to
    * {@link #CHUNK_PARAMETERS} in all: torch starts once per chunk, and the weights of all rows
    * (7 GB) are never on disk at once, since each test deletes its {@code .pth} when done.
    */
@@ -76,13 +76,12 @@ class ModelZooParityTest {
     List<String> chunk = new ArrayList<>();
     long parameters = 0;
     for (String next : FORMATS.keySet().stream().dropWhile(n -> !n.equals(name)).toList()) {
-      if (!chunk.isEmpty() && parameters + ModelZoo.architecture(next).parameters() > CHUNK_PARAMETERS) {
+      long size = ModelZoo.architecture(next).parameters();
+      if (!chunk.isEmpty() && (parameters + size > CHUNK_PARAMETERS || hasReferences(next))) {
         break;
       }
-      if (!hasReferences(next)) {
-        chunk.add(next + "=" + FORMATS.get(next));
-        parameters += ModelZoo.architecture(next).parameters();
-      }
+      chunk.add(next + "=" + FORMATS.get(next));
+      parameters += size;
     }
     TorchReferences.run(SCRIPT, "zoo-logits", chunk);
   }
